@@ -1,0 +1,107 @@
+"""Configuration, read from the environment when the app factory runs.
+
+Every name here is part of the public contract (see README "Configuration").
+A `.env` file in the working directory is loaded first when present.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError as exc:  # a typo in a deployment should say which variable is wrong
+        raise RuntimeError(f"expected a whole number, got {value!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain `postgresql://` / `postgres://` URLs and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment, built from an environment mapping."""
+
+    def __init__(self, environ: dict[str, str] | None = None):
+        env = dict(os.environ if environ is None else environ)
+        self.ENV_NAME = env.get("PANEL_ENV", "development")
+        self.SECRET_KEY = env.get("SECRET_KEY") or None
+        instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+        self.INSTANCE_PATH = str(instance)
+
+        default_db = f"sqlite:///{instance / 'panel.sqlite3'}"
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(env.get("DATABASE_URL") or default_db)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = _int(env.get("SQLITE_BUSY_TIMEOUT_MS"), 30_000)
+
+        self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _int(env.get("MAIL_PORT"), 587 if _bool(env.get("MAIL_USE_TLS"), False) else 25)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"), False)
+        self.MAIL_USE_SSL = _bool(env.get("MAIL_USE_SSL"), False)
+        self.MAIL_TIMEOUT = _int(env.get("MAIL_TIMEOUT"), 30)
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Panel registrations <noreply@localhost>"
+        self.MAIL_OUTBOX_PATH = str(instance / "outbox")
+
+        self.ZOOM_ACCOUNT_ID = env.get("ZOOM_ACCOUNT_ID") or None
+        self.ZOOM_CLIENT_ID = env.get("ZOOM_CLIENT_ID") or None
+        self.ZOOM_CLIENT_SECRET = env.get("ZOOM_CLIENT_SECRET") or None
+        self.ZOOM_WEBHOOK_SECRET_TOKEN = env.get("ZOOM_WEBHOOK_SECRET_TOKEN") or None
+        self.ZOOM_API_BASE_URL = (env.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2").rstrip("/")
+        self.ZOOM_OAUTH_TOKEN_URL = env.get("ZOOM_OAUTH_TOKEN_URL") or "https://zoom.us/oauth/token"
+
+        # Job queue: Huey on Redis when REDIS_URL is set, else a SQLite file in the instance folder.
+        self.HUEY_SQLITE_PATH = str(instance / "queue.sqlite3")
+        self.HUEY_IMMEDIATE = _bool(env.get("HUEY_IMMEDIATE"), False)
+
+        self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION") or "2026-11"
+        self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE") or "Europe/Zurich"
+        self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1024 * 1024)
+        self.WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        self.LANGUAGES = ("en", "fr", "es")
+        self.TESTING = False
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: a generated per-instance secret is acceptable on one laptop."""
+
+
+class ProductionConfig(Config):
+    """Refuses to start without an explicit SECRET_KEY."""
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    """Pick the config class from PANEL_ENV (development | production)."""
+    env = os.environ if environ is None else environ
+    name = (env.get("PANEL_ENV") or "development").lower()
+    cls = ProductionConfig if name == "production" else DevelopmentConfig
+    return cls(dict(env))

@@ -1,0 +1,132 @@
+"""Application factory: `create_app()` wires config, extensions, blueprints and commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from config import PROJECT_ROOT, load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app.
+
+    `config` overrides settings (used by tests). Its string values under contract names
+    (DATABASE_URL, INSTANCE_PATH, REDIS_URL, MAIL_SERVER...) are applied as if they came
+    from the environment, so derived settings (SQLite path, outbox folder) follow them.
+    """
+    config = dict(config or {})
+    environ = {**os.environ, **{k: v for k, v in config.items() if isinstance(v, str)}}
+    settings = load_config(environ).as_dict()
+    settings.update(config)
+
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_secret_key(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError(
+            "SECRET_KEY is not set. In production (PANEL_ENV=production) set SECRET_KEY to a long "
+            "random value shared by every web and worker process."
+        )
+    # Development default: one random key per instance folder, shared by all local processes.
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        os.chmod(key_file, 0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from panel_app.core import after_commit, locale
+    from panel_app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        timeout_s = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", timeout_s)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=locale.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from panel_app.models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+    after_commit.install(sa.orm.Session)
+
+
+def _sqlite_pragmas(busy_timeout_ms: int):
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers proceed while one writer commits; the busy timeout makes
+        # writers queue instead of failing with "database is locked".
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def register_blueprints(app: Flask) -> None:
+    from panel_app.health import bp as health_bp
+    from panel_app.registration.views import bp as registration_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(registration_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from panel_app.core import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from panel_app import cli
+
+    cli.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from panel_app.core import templating
+
+    templating.register(app)

@@ -1,0 +1,207 @@
+"""`flask --app wsgi ...` commands from the public contract. Thin: they call services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from panel_app.events import services as event_services
+from panel_app.events.timefmt import parse_local
+from panel_app.extensions import db
+from panel_app.models import ApprovalMode, Event, User, UserRole, utcnow
+
+events_cli = AppGroup("events", help="Create and list events.")
+users_cli = AppGroup("users", help="Manage organiser accounts.")
+organisations_cli = AppGroup("organisations", help="Maintain the list of parliaments and organisations.")
+
+DEMO_SLUG = "parliamentary-solidarity"
+DEMO_ORGANISER_EMAIL = "organiser@example.org"
+DEMO_ORGANISER_PASSWORD = "demo-organiser"
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@events_cli.command("create")
+@click.option("--slug", required=True)
+@click.option("--title", required=True)
+@click.option("--start", "start", required=True, help='Local start, "YYYY-MM-DD HH:MM" in --timezone.')
+@click.option("--end", "end", required=True, help='Local end, "YYYY-MM-DD HH:MM" in --timezone.')
+@click.option("--timezone", "zone", default="Europe/Zurich", show_default=True, help="IANA zone name.")
+@click.option("--languages", default="en", show_default=True, help="Interpretation languages, e.g. en,fr,es.")
+@click.option("--capacity", type=click.IntRange(min=0), default=None)
+@click.option("--approval", type=click.Choice(["auto", "manual"]), default="auto", show_default=True)
+@click.option("--zoom-meeting-id", default=None)
+@click.option("--zoom-webinar-id", default=None)
+@click.option("--join-url", default=None)
+@click.option("--description", default="")
+@click.option("--organiser-email", default=None)
+@click.option("--draft", is_flag=True, help="Create unpublished (registration not open).")
+def create_event_command(slug, title, start, end, zone, languages, capacity, approval, zoom_meeting_id,
+                         zoom_webinar_id, join_url, description, organiser_email, draft):
+    """Create an event (published unless --draft)."""
+    try:
+        event_services.check_timezone(zone)
+        starts_at, ends_at = parse_local(start, zone), parse_local(end, zone)
+        event = event_services.create_event(
+            db.session,
+            event_services.EventInput(
+                slug=slug, title=title, starts_at=starts_at, ends_at=ends_at, timezone=zone,
+                languages=[code.strip() for code in languages.split(",") if code.strip()],
+                capacity=capacity, approval_mode=approval, zoom_meeting_id=zoom_meeting_id,
+                zoom_webinar_id=zoom_webinar_id, join_url=join_url, description=description,
+                organiser_email=organiser_email, status="draft" if draft else "published",
+            ),
+        )
+    except ValueError as exc:  # EventInputError and unparseable dates
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created event {event.slug}: {current_app.config['BASE_URL']}/events/{event.slug}")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), default="organiser", show_default=True)
+def create_user_command(email, password, role):
+    """Create an organiser account, or reset its password and role if it exists."""
+    email = email.strip().lower()
+    if len(password) < 8:
+        _fail("the password must have at least 8 characters")
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    created = user is None
+    if created:
+        user = User(email=email)
+        db.session.add(user)
+    user.role = role
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} {role} {email}")
+
+
+@organisations_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--keep-missing", is_flag=True, help="Do not deactivate organisations absent from the file.")
+def import_organisations_command(csv_file, keep_missing):
+    """Load parliaments and organisations from CSV (name,country,affiliation_type)."""
+    from panel_app.registration.organisations import import_csv
+
+    report = import_csv(db.session, csv_file, deactivate_missing=not keep_missing)
+    if report.errors:
+        db.session.rollback()
+        for error in report.errors:
+            click.echo(error, err=True)
+        _fail("nothing imported: fix the lines above and run again")
+    db.session.commit()
+    click.echo(f"added {report.added}, updated {report.updated}, deactivated {report.deactivated}")
+
+
+DEMO_DESCRIPTION = (
+    "Around the world, members of parliament face threats, harassment, arbitrary detention and "
+    "violence because of the work they do. This panel discussion looks at how parliaments and "
+    "their members can show solidarity with colleagues under threat, and what the IPU Committee "
+    "on the Human Rights of Parliamentarians does to protect them.\n\n"
+    "Simultaneous interpretation is provided in English, French and Spanish."
+)
+DEMO_AUDIENCE = (
+    "Open to members of parliament and parliamentary staff of IPU Member Parliaments, and to "
+    "representatives of Associate Members and Permanent Observers. Members of parliamentary "
+    "committees on human rights and on foreign affairs are especially welcome."
+)
+DEMO_TRANSLATIONS = {
+    "fr": {
+        "title": "Solidarité parlementaire : soutenir les parlementaires menacés",
+        "description": (
+            "Partout dans le monde, des parlementaires sont menacés, harcelés, détenus arbitrairement "
+            "ou victimes de violences en raison de leur travail. Ce débat examine comment les parlements "
+            "et leurs membres peuvent témoigner leur solidarité envers leurs collègues menacés, et ce que "
+            "fait le Comité des droits de l'homme des parlementaires de l'UIP pour les protéger.\n\n"
+            "Une interprétation simultanée est assurée en anglais, en français et en espagnol."
+        ),
+        "audience": (
+            "Ouvert aux parlementaires et au personnel parlementaire des Parlements membres de l'UIP, "
+            "ainsi qu'aux représentants des Membres associés et des Observateurs permanents. Les membres "
+            "des commissions parlementaires des droits de l'homme et des affaires étrangères sont "
+            "particulièrement bienvenus."
+        ),
+    },
+    "es": {
+        "title": "Solidaridad parlamentaria: apoyo a los parlamentarios amenazados",
+        "description": (
+            "En todo el mundo, miembros del parlamento sufren amenazas, acoso, detenciones arbitrarias y "
+            "violencia por el trabajo que realizan. Este panel analiza cómo los parlamentos y sus miembros "
+            "pueden mostrar solidaridad con los colegas amenazados, y qué hace el Comité de Derechos Humanos "
+            "de los Parlamentarios de la UIP para protegerlos.\n\n"
+            "Se ofrece interpretación simultánea en inglés, francés y español."
+        ),
+        "audience": (
+            "Abierto a parlamentarios y personal parlamentario de los Parlamentos Miembros de la UIP, y a "
+            "representantes de los Miembros Asociados y Observadores Permanentes. Los miembros de las "
+            "comisiones parlamentarias de derechos humanos y de asuntos exteriores son especialmente "
+            "bienvenidos."
+        ),
+    },
+}
+
+
+def next_demo_start(now=None, zone="Europe/Zurich") -> str:
+    """A Tuesday at 15:00 Geneva time, three to four weeks from now (always in the future)."""
+    now = now or utcnow()
+    local = now.astimezone(ZoneInfo(zone)).date() + timedelta(days=21)
+    while local.weekday() != 1:
+        local += timedelta(days=1)
+    return f"{local.isoformat()} 15:00"
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(events_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(organisations_cli)
+
+    @app.cli.command("demo")
+    def demo_command():
+        """Load the sample panel (open for registration) and an organiser account."""
+        from panel_app.registration.organisations import import_csv
+
+        event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
+        if event is None:
+            start = next_demo_start()
+            starts_at = parse_local(start, "Europe/Zurich")
+            event = event_services.create_event(
+                db.session,
+                event_services.EventInput(
+                    slug=DEMO_SLUG,
+                    title="Parliamentary solidarity: Supporting MPs under threat",
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=90),
+                    timezone="Europe/Zurich",
+                    languages=["en", "fr", "es"],
+                    description=DEMO_DESCRIPTION,
+                    audience=DEMO_AUDIENCE,
+                    capacity=500,
+                    approval_mode=ApprovalMode.AUTO,
+                    join_url="https://zoom.us/j/0000000000",
+                    organiser_name="Inter-Parliamentary Union",
+                    organiser_email="events@ipu.example.org",
+                    translations=DEMO_TRANSLATIONS,
+                ),
+            )
+        sample = Path(__file__).parent / "data" / "organisations_sample.csv"
+        with sample.open(encoding="utf-8") as stream:
+            import_csv(db.session, stream, deactivate_missing=False)
+        user = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER_EMAIL))
+        if user is None:
+            user = User(email=DEMO_ORGANISER_EMAIL, role=UserRole.ADMIN)
+            user.set_password(DEMO_ORGANISER_PASSWORD)
+            db.session.add(user)
+        db.session.commit()
+        base = current_app.config["BASE_URL"]
+        click.echo(f"Sample panel: {base}/events/{event.slug}")
+        click.echo(f"Organiser console: {base}/admin/login  (email {DEMO_ORGANISER_EMAIL}, password {DEMO_ORGANISER_PASSWORD})")

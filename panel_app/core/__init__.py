@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: database session hooks, locale, error pages."""

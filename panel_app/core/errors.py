@@ -1,0 +1,49 @@
+"""Error pages in the site layout: no stack trace ever reaches a visitor."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def _messages(code: int) -> tuple[str, str]:
+    known = {
+        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        403: (_("Not allowed"), _("You do not have permission to do this.")),
+        404: (_("Page not found"), _("This page does not exist. Check the link you followed.")),
+        405: (_("Not allowed"), _("This address cannot be used that way.")),
+        413: (
+            _("Too much data"),
+            _("What you sent is too large. Shorten long fields and try again."),
+        ),
+        429: (_("Too many requests"), _("Please wait a moment before trying again.")),
+    }
+    return known.get(code, (_("Something went wrong"), _("Please try again in a moment.")))
+
+
+def render_error(code: int):
+    title, message = _messages(code)
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/webhooks/") or request.path.startswith("/api/"):
+            return {"error": exc.name, "status": exc.code}, exc.code
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from panel_app.extensions import db
+
+        db.session.rollback()  # never leave half a unit of work behind
+        return render_error(InternalServerError.code)

@@ -1,0 +1,71 @@
+"""Jinja helpers: event times, country, language and status names in the page's language."""
+
+from __future__ import annotations
+
+from babel.dates import format_datetime
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from panel_app.events.timefmt import event_time, zone_abbreviation
+from panel_app.registration.countries import country_name
+
+LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French"), "es": _l("Spanish")}
+STATUS_LABELS = {
+    "pending": _l("Awaiting approval"),
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("On the waiting list"),
+    "declined": _l("Declined"),
+    "cancelled": _l("Cancelled"),
+}
+STATUS_EXPLANATIONS = {
+    "pending": _l("The organisers will review your registration. You will receive an email once it is approved."),
+    "confirmed": _l("Your seat is confirmed. Your join link and calendar invite are on this page and in your email."),
+    "waitlisted": _l("The panel is full. If a seat becomes free, you will move up automatically and receive an email."),
+    "declined": _l("The organisers could not accept this registration."),
+    "cancelled": _l("This registration is cancelled."),
+}
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def register(app: Flask) -> None:
+    @app.template_global()
+    def event_time_for(event, locale: str | None = None):
+        """Schedule pieces of `event` in its own zone, for the page's language."""
+        return event_time(event.starts_at, event.ends_at, event.timezone, locale or _locale())
+
+    @app.template_global()
+    def event_text(event, field: str) -> str:
+        """Title/description/audience in the page's language, falling back to the default."""
+        return event.localized(field, _locale())
+
+    @app.template_global()
+    def language_name(code: str) -> str:
+        return str(LANGUAGE_NAMES.get(code, code))
+
+    @app.template_global()
+    def status_label(status: str) -> str:
+        return str(STATUS_LABELS.get(status, status))
+
+    @app.template_global()
+    def status_explanation(status: str) -> str:
+        return str(STATUS_EXPLANATIONS.get(status, ""))
+
+    @app.template_filter("format_in_zone")
+    def format_in_zone(instant, event) -> str:
+        """An instant as a date and time in the event's zone, with that date's abbreviation."""
+        if instant is None:
+            return ""
+        local = instant.astimezone(event.zone)
+        return f"{format_datetime(local, 'd MMMM y, HH:mm', locale=_locale())} {zone_abbreviation(local)}"
+
+    @app.template_filter("country_name")
+    def country_name_filter(code: str) -> str:
+        return country_name(code, _locale()) if code else ""
+
+    @app.context_processor
+    def page_language():
+        return {"page_lang": _locale(), "languages": app.config["LANGUAGES"]}

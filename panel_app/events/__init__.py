@@ -1,0 +1,1 @@
+"""Events: scheduling rules, time display, the public event page."""

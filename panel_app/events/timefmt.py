@@ -1,0 +1,99 @@
+"""Showing an event's time correctly: in its own zone, labelled for that date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+
+def utc_offset_label(offset: timedelta) -> str:
+    """'UTC+02:00', 'UTC-03:30', 'UTC' for a zero offset."""
+    total = int(offset.total_seconds() // 60)
+    if total == 0:
+        return "UTC"
+    sign = "+" if total > 0 else "-"
+    hours, minutes = divmod(abs(total), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def zone_abbreviation(local: datetime) -> str:
+    """The zone's abbreviation for that instant (CEST in summer, CET in winter).
+
+    Some zones have no letters in the database (e.g. '+04'); then the UTC offset is
+    the clearest label.
+    """
+    name = local.tzname() or ""
+    if name.isalpha():
+        return name
+    return utc_offset_label(local.utcoffset() or timedelta(0))
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """Pieces of an event's schedule as shown to a reader in `locale`."""
+
+    date: str
+    start: str
+    end: str
+    end_date: str | None  # set when the event ends on another local day
+    abbreviation: str
+    offset: str
+    timezone: str
+    starts_at_utc: str  # ISO 8601, for <time datetime> and the local-time script
+    ends_at_utc: str
+
+    @property
+    def summary(self) -> str:
+        end = f"{self.end_date}, {self.end}" if self.end_date else self.end
+        return f"{self.date}, {self.start}–{end} {self.abbreviation} ({self.offset})"
+
+
+def babel_locale(locale: str) -> str:
+    """Formatting locale: international English (24-hour clock, day before month)."""
+    return "en_GB" if locale == "en" else locale
+
+
+def _time_pattern(locale: str) -> str:
+    # French typography writes "15 h 00"; other languages use CLDR's short form.
+    return "HH 'h' mm" if locale.startswith("fr") else "short"
+
+
+def event_time(starts_at: datetime, ends_at: datetime, zone_name: str, locale: str = "en") -> EventTime:
+    """Describe an event's start and end in its own zone for `locale`."""
+    zone = ZoneInfo(zone_name)
+    start = starts_at.astimezone(zone)
+    end = ends_at.astimezone(zone)
+    pattern = _time_pattern(locale)
+    locale = babel_locale(locale)
+    return EventTime(
+        date=format_date(start.date(), format="full", locale=locale),
+        start=format_time(start, format=pattern, locale=locale),
+        end=format_time(end, format=pattern, locale=locale),
+        end_date=format_date(end.date(), format="full", locale=locale) if end.date() != start.date() else None,
+        abbreviation=zone_abbreviation(start),
+        offset=utc_offset_label(start.utcoffset() or timedelta(0)),
+        timezone=zone_name,
+        starts_at_utc=starts_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ends_at_utc=ends_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def parse_local(value: str, zone_name: str) -> datetime:
+    """'YYYY-MM-DD HH:MM' in `zone_name` to an aware UTC datetime.
+
+    Rejects local times that do not exist (spring-forward gap) or are ambiguous
+    (autumn fall-back hour), since a panel's start must be one instant.
+    """
+    zone = ZoneInfo(zone_name)
+    naive = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        roundtrip = first.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+        if roundtrip != naive:
+            raise ValueError(f"{value} does not exist in {zone_name} (clocks go forward)")
+        raise ValueError(f"{value} happens twice in {zone_name} (clocks go back); pick another time")
+    return first.astimezone(ZoneInfo("UTC"))

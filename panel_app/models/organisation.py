@@ -1,0 +1,20 @@
+"""Parliaments and organisations offered in the registration form (loaded from CSV)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from panel_app.models.base import Base
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    #: ISO 3166-1 alpha-2, empty for international bodies.
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    affiliation_type: Mapped[str] = mapped_column(sa.String(32))
+    #: Former members stay for history but are no longer offered.
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)

@@ -1,0 +1,120 @@
+"""A person's registration for one event, with the state of every side effect it needs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from panel_app.models.base import Base, UTCDateTime, utcnow
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+#: Statuses that hold (or wait for) a seat; the others have left the event.
+ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+class AffiliationType(enum.StrEnum):
+    MEMBER_PARLIAMENT = "member_parliament"
+    ASSOCIATE_MEMBER = "associate_member"
+    PERMANENT_OBSERVER = "permanent_observer"
+
+
+class ParticipantRole(enum.StrEnum):
+    MP = "mp"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+class SyncState(enum.StrEnum):
+    """State of one side effect (invite mail, Zoom registrant) recorded on the row."""
+
+    NONE = "none"  # nothing to do (e.g. Zoom sync off)
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # gave up after the retry budget; visible to organisers
+
+
+class Registration(Base):
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+
+    salutation: Mapped[str] = mapped_column(sa.String(50), default="")
+    first_name: Mapped[str] = mapped_column(sa.String(200))
+    last_name: Mapped[str] = mapped_column(sa.String(200))
+    #: As typed (domain lower-cased by the validator); used to write to the person.
+    email: Mapped[str] = mapped_column(sa.String(320))
+    #: Case-folded form used for the one-registration-per-email rule.
+    email_normalized: Mapped[str] = mapped_column(sa.String(320))
+    #: ISO 3166-1 alpha-2.
+    country: Mapped[str] = mapped_column(sa.String(2))
+    organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+    affiliation_type: Mapped[str] = mapped_column(sa.String(32))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    #: Committees the person sits on (free text, e.g. "Human rights; Foreign affairs").
+    committees: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Interpretation channel; also the language of their emails.
+    language: Mapped[str] = mapped_column(sa.String(8))
+    accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
+
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    privacy_notice_version: Mapped[str] = mapped_column(sa.String(32))
+
+    status: Mapped[str] = mapped_column(sa.String(16), default=RegistrationStatus.CONFIRMED, index=True)
+    #: SHA-256 of the private access token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Invite mail state (issue: calendar invites). `invite_sequence` is the SEQUENCE last sent.
+    invite_state: Mapped[str] = mapped_column(sa.String(16), default=SyncState.PENDING)
+    invite_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    invite_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invite_last_error: Mapped[str | None] = mapped_column(sa.Text)
+    invite_sequence: Mapped[int | None] = mapped_column(sa.Integer)
+
+    # Zoom registrant state (issue: Zoom sync).
+    zoom_state: Mapped[str] = mapped_column(sa.String(16), default=SyncState.NONE)
+    zoom_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    zoom_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    zoom_last_error: Mapped[str | None] = mapped_column(sa.Text)
+    zoom_registrant_id: Mapped[str | None] = mapped_column(sa.String(64))
+    zoom_join_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: The Zoom status last pushed ("approved", "pending", "cancel", "deny").
+    zoom_synced_status: Mapped[str | None] = mapped_column(sa.String(16))
+
+    event = relationship("Event", back_populates="registrations", lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "email_normalized"),
+        sa.Index("ix_registrations_event_status_created", "event_id", "status", "created_at"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def join_url(self) -> str | None:
+        """The personal Zoom link when known, else the event's general link (confirmed only)."""
+        if self.status != RegistrationStatus.CONFIRMED:
+            return None
+        return self.zoom_join_url or self.event.join_url

@@ -1,0 +1,146 @@
+"""The public registration form: contract field names, messages in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, StopValidation, ValidationError
+
+from panel_app.models import AffiliationType, ParticipantRole
+from panel_app.registration import validation
+from panel_app.registration.countries import country_choices, country_codes
+from panel_app.registration.services import RegistrationInput
+
+from panel_app.core.templating import LANGUAGE_NAMES
+AFFILIATION_LABELS = {
+    AffiliationType.MEMBER_PARLIAMENT: _l("Member Parliament of the IPU"),
+    AffiliationType.ASSOCIATE_MEMBER: _l("Associate Member"),
+    AffiliationType.PERMANENT_OBSERVER: _l("Permanent Observer"),
+}
+ROLE_LABELS = {
+    ParticipantRole.MP: _l("Member of parliament"),
+    ParticipantRole.STAFF: _l("Parliamentary staff"),
+    ParticipantRole.OTHER: _l("Other representative"),
+}
+SALUTATIONS = ("", "Mr.", "Ms.", "Mx.", "Dr.", "Hon.", "Prof.")
+
+
+def _message_for(error: validation.InvalidInput) -> str:
+    from flask_babel import gettext as _
+
+    if error.code == "too_long":
+        return _("Please keep this under %(limit)d characters.", limit=error.limit or 0)
+    if error.code == "control_character":
+        return _("This contains characters that cannot be used here (such as control codes).")
+    if error.code == "invalid_email":
+        return _("Enter an email address like name@parliament.example.")
+    return _("This value cannot be accepted.")
+
+
+class CleanText:
+    """Validator: trims and normalises the value in place, refusing control characters."""
+
+    def __init__(self, max_length: int, multiline: bool = False):
+        self.max_length = max_length
+        self.multiline = multiline
+
+    def __call__(self, form, field):
+        try:
+            field.data = validation.clean_text(field.data, max_length=self.max_length, multiline=self.multiline)
+        except validation.InvalidInput as exc:
+            raise ValidationError(_message_for(exc)) from exc
+
+
+class RequiredText(InputRequired):
+    """Required after trimming: a name of only spaces is no name."""
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class RegistrationForm(FlaskForm):
+    salutation = SelectField(_l("Title"), choices=[(s, s) for s in SALUTATIONS], default="", validate_choice=True)
+    first_name = StringField(
+        _l("First name"),
+        validators=[RequiredText(message=_l("Enter your first name.")), CleanText(validation.NAME_MAX)],
+    )
+    last_name = StringField(
+        _l("Last name"),
+        validators=[RequiredText(message=_l("Enter your last name.")), CleanText(validation.NAME_MAX)],
+    )
+    email = StringField(_l("Email address"), validators=[RequiredText(message=_l("Enter your email address."))])
+    country = SelectField(_l("Country"), validate_choice=False)
+    organisation = StringField(
+        _l("Parliament or organisation"),
+        validators=[RequiredText(message=_l("Enter your parliament or organisation.")), CleanText(validation.TEXT_MAX)],
+    )
+    affiliation_type = RadioField(
+        _l("You are attending on behalf of"),
+        choices=[(k.value, v) for k, v in AFFILIATION_LABELS.items()],
+        validate_choice=False,
+    )
+    role = RadioField(_l("Your role"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
+    committees = StringField(_l("Committees you sit on (optional)"), validators=[CleanText(500)])
+    language = RadioField(_l("Interpretation language"), validate_choice=False)
+    accessibility_needs = TextAreaField(
+        _l("Accessibility needs (optional)"), validators=[CleanText(validation.LONG_TEXT_MAX, multiline=True)]
+    )
+    consent = BooleanField(
+        _l("I agree that my details are used to organise this event, as described in the privacy notice."),
+        false_values=(False, "false", "", "n", "no", "0"),
+    )
+
+    def __init__(self, *args, event_languages: list[str], locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", _l("Choose a country"))] + list(country_choices(locale))
+        self.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
+        self._event_languages = event_languages
+
+    def validate_email(self, field):
+        try:
+            field.data, self.email_normalized = validation.normalise_email(field.data)
+        except validation.InvalidInput as exc:
+            raise ValidationError(_message_for(exc)) from exc
+
+    def validate_country(self, field):
+        if field.data not in country_codes():
+            raise ValidationError(_l("Choose your country from the list."))
+
+    def validate_affiliation_type(self, field):
+        if field.data not in {a.value for a in AffiliationType}:
+            raise ValidationError(_l("Choose who you are attending on behalf of."))
+
+    def validate_role(self, field):
+        if field.data not in {r.value for r in ParticipantRole}:
+            raise ValidationError(_l("Choose your role."))
+
+    def validate_language(self, field):
+        if field.data not in self._event_languages:
+            raise ValidationError(_l("Choose one of the interpretation languages offered."))
+
+    def validate_consent(self, field):
+        if not field.data:
+            raise ValidationError(_l("Please agree to the use of your details so we can register you."))
+
+    def to_input(self) -> RegistrationInput:
+        return RegistrationInput(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.email.data,
+            email_normalized=self.email_normalized,
+            country=self.country.data,
+            affiliation_type=self.affiliation_type.data,
+            role=self.role.data,
+            language=self.language.data,
+            salutation=self.salutation.data or "",
+            organisation=self.organisation.data,
+            committees=self.committees.data or "",
+            accessibility_needs=self.accessibility_needs.data or "",
+        )
+
+
+class CancelForm(FlaskForm):
+    """Only the CSRF token: cancelling is a POST with no other input."""

@@ -1,0 +1,71 @@
+"""The list of parliaments and organisations offered in the form, maintained from CSV.
+
+CSV columns: `name`, `country` (ISO alpha-2, may be empty), `affiliation_type`
+(member_parliament | associate_member | permanent_observer). Importing marks names
+absent from the file as inactive instead of deleting them (membership changes over time).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import IO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from panel_app.models import AffiliationType, Organisation
+from panel_app.registration.countries import country_codes
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    errors: list[str] | None = None
+
+
+def organisation_names(session: Session) -> list[str]:
+    return list(session.scalars(sa.select(Organisation.name).where(Organisation.active).order_by(Organisation.name)))
+
+
+def import_csv(session: Session, stream: IO[str], *, deactivate_missing: bool = True) -> ImportReport:
+    """Load or update organisations from CSV; rows with errors are reported, not imported."""
+    report = ImportReport(errors=[])
+    reader = csv.DictReader(stream)
+    missing = {"name", "affiliation_type"} - set(reader.fieldnames or [])
+    if missing:
+        report.errors.append(f"missing column(s): {', '.join(sorted(missing))}")
+        return report
+    existing = {o.name: o for o in session.scalars(sa.select(Organisation))}
+    seen: set[str] = set()
+    valid_types = {a.value for a in AffiliationType}
+    for line, row in enumerate(reader, start=2):
+        name = (row.get("name") or "").strip()
+        country = (row.get("country") or "").strip().upper()
+        kind = (row.get("affiliation_type") or "").strip()
+        if not name or len(name) > 300:
+            report.errors.append(f"line {line}: name is empty or longer than 300 characters")
+            continue
+        if country and country not in country_codes():
+            report.errors.append(f"line {line}: unknown country code {country!r}")
+            continue
+        if kind not in valid_types:
+            report.errors.append(f"line {line}: affiliation_type must be one of {', '.join(sorted(valid_types))}")
+            continue
+        seen.add(name)
+        org = existing.get(name)
+        if org is None:
+            session.add(Organisation(name=name, country=country, affiliation_type=kind, active=True))
+            report.added += 1
+        elif (org.country, org.affiliation_type, org.active) != (country, kind, True):
+            org.country, org.affiliation_type, org.active = country, kind, True
+            report.updated += 1
+    if deactivate_missing and not report.errors:
+        for name, org in existing.items():
+            if name not in seen and org.active:
+                org.active = False
+                report.deactivated += 1
+    session.flush()
+    return report

@@ -1,0 +1,271 @@
+"""Registration rules: who may register when, seats and waiting list, cancellation.
+
+Functions take a session and plain values, flush, and leave the commit to the caller
+(one commit per request or job). Side effects are announced through `signals`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from panel_app.models import (
+    ApprovalMode,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    SyncState,
+)
+from panel_app.registration import signals
+
+
+class WindowState(enum.StrEnum):
+    """Whether an event accepts registrations right now, and if not why."""
+
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    EVENT_OVER = "event_over"
+    CANCELLED = "cancelled"
+    DRAFT = "draft"
+
+
+class RegistrationClosed(Exception):
+    """Raised when someone tries to register outside the window; carries the reason."""
+
+    def __init__(self, state: WindowState):
+        super().__init__(state.value)
+        self.state = state
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    """Cleaned values from the form (see `forms.RegistrationForm`)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    email_normalized: str
+    country: str
+    affiliation_type: str
+    role: str
+    language: str
+    salutation: str = ""
+    organisation: str = ""
+    committees: str = ""
+    accessibility_needs: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    registration: Registration
+    #: The private token, only when a registration was created (shown once, then emailed).
+    token: str | None
+    created: bool
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh private token and its stored hash."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def find_by_token(session: Session, token: str) -> Registration | None:
+    """The registration whose private link carries `token`, or None (also for junk input)."""
+    if not token or len(token) > 128:
+        return None
+    return session.scalar(sa.select(Registration).where(Registration.token_hash == hash_token(token)))
+
+
+def registration_window(event: Event, now: datetime) -> WindowState:
+    if event.status == EventStatus.CANCELLED:
+        return WindowState.CANCELLED
+    if event.status != EventStatus.PUBLISHED:
+        return WindowState.DRAFT
+    if now >= event.ends_at:
+        return WindowState.EVENT_OVER
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return WindowState.NOT_YET_OPEN
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return WindowState.CLOSED
+    if now >= event.starts_at:
+        # Registering once the panel has begun would send an invite for the past.
+        return WindowState.CLOSED
+    return WindowState.OPEN
+
+
+def seats_taken(session: Session, event_id: int) -> int:
+    """Confirmed registrations: the ones that hold a seat."""
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.CONFIRMED)
+    )
+
+
+def is_full(session: Session, event: Event) -> bool:
+    return event.capacity is not None and seats_taken(session, event.id) >= event.capacity
+
+
+def _lock_seats(session: Session, event_id: int) -> None:
+    """Serialise seat decisions for one event across threads and processes.
+
+    An UPDATE is the first statement, so SQLite takes its write lock before we count
+    (no stale read snapshot), and PostgreSQL holds the event row until commit.
+    """
+    session.execute(
+        sa.update(Event)
+        .where(Event.id == event_id)
+        .values(seats_version=Event.seats_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _set_status(registration: Registration, status: RegistrationStatus, now: datetime, actor: str | None) -> None:
+    previous = registration.status
+    if previous == status:
+        return
+    registration.status = status
+    registration.status_changed_at = now
+    if status == RegistrationStatus.CANCELLED:
+        registration.cancelled_at = now
+    signals.registration_status_changed.send(registration, previous=previous, actor=actor)
+
+
+def _initial_status(session: Session, event: Event) -> RegistrationStatus:
+    if event.approval_mode == ApprovalMode.MANUAL:
+        return RegistrationStatus.PENDING
+    if event.capacity is not None and seats_taken(session, event.id) >= event.capacity:
+        return RegistrationStatus.WAITLISTED
+    return RegistrationStatus.CONFIRMED
+
+
+def register(
+    session: Session,
+    event: Event,
+    data: RegistrationInput,
+    *,
+    now: datetime,
+    privacy_notice_version: str,
+) -> RegistrationOutcome:
+    """Register a person, or recognise that they already are.
+
+    Raises RegistrationClosed outside the window. A second submission for the same email
+    creates nothing (`created=False`); a cancelled registration is re-opened with a new
+    private token, as the person clearly wants to come after all.
+    """
+    state = registration_window(event, now)
+    if state != WindowState.OPEN:
+        raise RegistrationClosed(state)
+    if data.language not in event.languages:
+        raise ValueError(f"language {data.language!r} is not offered for this event")
+
+    _lock_seats(session, event.id)
+    existing = session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email_normalized == data.email_normalized
+        )
+    )
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+        signals.duplicate_registration_attempted.send(existing)
+        session.flush()
+        return RegistrationOutcome(registration=existing, token=None, created=False)
+
+    token, token_hash = new_token()
+    status = _initial_status(session, event)
+    registration = existing or Registration(event_id=event.id)
+    for field, value in vars(data).items():
+        setattr(registration, field, value)
+    registration.token_hash = token_hash
+    registration.consent_at = now
+    registration.privacy_notice_version = privacy_notice_version
+    registration.created_at = now  # a re-opened registration queues behind current ones
+    registration.cancelled_at = None
+    registration.status_changed_at = now
+    registration.status = status
+    registration.invite_state = SyncState.PENDING
+    registration.invite_attempts = 0
+    registration.invite_next_attempt_at = now
+    registration.invite_last_error = None
+    if existing is None:
+        session.add(registration)
+    session.flush()
+    signals.registration_created.send(registration)
+    return RegistrationOutcome(registration=registration, token=token, created=True)
+
+
+def promote_from_waitlist(session: Session, event: Event, now: datetime, actor: str | None = None) -> list[Registration]:
+    """Confirm waitlisted people, first come first served, while seats are free.
+
+    The caller must hold the seat lock (all public entry points here do).
+    """
+    promoted: list[Registration] = []
+    free = None if event.capacity is None else event.capacity - seats_taken(session, event.id)
+    if free is not None and free <= 0:
+        return promoted
+    query = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if free is not None:
+        query = query.limit(free)
+    for registration in session.scalars(query):
+        _set_status(registration, RegistrationStatus.CONFIRMED, now, actor)
+        promoted.append(registration)
+    session.flush()
+    return promoted
+
+
+def cancel(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> bool:
+    """Cancel a registration; a freed seat goes to the first person waiting.
+
+    Returns False when it was already cancelled or declined (a repeated click changes nothing).
+    """
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
+        return False
+    _lock_seats(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
+        return False
+    held_seat = registration.status == RegistrationStatus.CONFIRMED
+    _set_status(registration, RegistrationStatus.CANCELLED, now, actor)
+    session.flush()
+    if held_seat:
+        promote_from_waitlist(session, registration.event, now, actor)
+    return True
+
+
+def approve(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> RegistrationStatus:
+    """Approve a pending registration: confirmed if a seat is free, else waitlisted."""
+    _lock_seats(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status != RegistrationStatus.PENDING:
+        return RegistrationStatus(registration.status)
+    event = registration.event
+    full = event.capacity is not None and seats_taken(session, event.id) >= event.capacity
+    _set_status(registration, RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED, now, actor)
+    session.flush()
+    return RegistrationStatus(registration.status)
+
+
+def decline(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> bool:
+    """Decline a pending or waitlisted registration (a confirmed one must be cancelled)."""
+    _lock_seats(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+        return False
+    _set_status(registration, RegistrationStatus.DECLINED, now, actor)
+    session.flush()
+    return True

@@ -1,0 +1,15 @@
+"""Signals other features subscribe to (mail, Zoom sync, audit), so registration rules stay
+free of their I/O. Receivers run inside the transaction: they may update the row and
+schedule work with `after_commit`, never send anything directly.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: Registration (new or re-opened). kwargs: none.
+registration_created = _signals.signal("registration-created")
+#: sender: Registration. kwargs: previous (old status string), actor (str or None).
+registration_status_changed = _signals.signal("registration-status-changed")
+#: sender: Registration that already exists for the email submitted again.
+duplicate_registration_attempted = _signals.signal("duplicate-registration-attempted")

@@ -1,0 +1,48 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Show the event's time in the visitor's own time zone next to the official one.
+  function showLocalTimes() {
+    var nodes = document.querySelectorAll("[data-local-time]");
+    if (!nodes.length || !window.Intl || !Intl.DateTimeFormat) return;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    nodes.forEach(function (node) {
+      var start = new Date(node.getAttribute("data-start"));
+      var end = new Date(node.getAttribute("data-end"));
+      if (isNaN(start) || isNaN(end)) return;
+      var lang = node.getAttribute("data-lang") || document.documentElement.lang || "en";
+      var day = new Intl.DateTimeFormat(lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+      var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+      var sameDay = day.format(start) === day.format(end);
+      node.textContent = node.getAttribute("data-label") + " " + day.format(start) + ", " +
+        time.format(start) + " – " + (sameDay ? "" : day.format(end) + ", ") + time.format(end) +
+        (zone ? " (" + zone + ")" : "");
+      node.hidden = false;
+    });
+  }
+
+  // After a failed submit, move focus to the error summary so screen readers announce it.
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
+
+  // Prevent accidental double submission (the server copes either way).
+  function guardDoubleSubmit() {
+    document.querySelectorAll("form").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var button = form.querySelector("button[type=submit]");
+        if (button) {
+          window.setTimeout(function () { button.disabled = true; }, 0);
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showLocalTimes();
+    focusErrorSummary();
+    guardDoubleSubmit();
+  });
+})();

@@ -1,0 +1,187 @@
+"""Shared fixtures: an app per database backend with migrations applied, a clean database
+per test, a test client, factories, and helpers for forms with CSRF tokens.
+
+The suite runs every app-level test on SQLite and, when TEST_DATABASE_URL is set, again
+on PostgreSQL (a throw-away database is created for the run and dropped afterwards, so
+parallel runs never collide).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from panel_app import create_app
+from panel_app.extensions import db as _db
+from tests import factories
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_admin_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A fresh, empty database for the test session on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+        return
+    admin_url = _postgres_admin_url()
+    if not admin_url:
+        pytest.skip("TEST_DATABASE_URL not set: PostgreSQL run skipped")
+    from config import normalise_database_url
+
+    admin_url = normalise_database_url(admin_url)
+    name = f"panel_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The app, built once per backend, with the schema created by the migrations."""
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance),
+            "BASE_URL": "http://panel.test",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context() as ctx:
+        yield ctx
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that used the app (tests commit for real)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def db(app_context):
+    """The Flask-SQLAlchemy handle, inside an app context."""
+    yield _db
+    _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_event(db):
+    """Factory: `make_event(capacity=5, approval_mode="manual", ...)` commits and returns an Event."""
+
+    def make(**overrides):
+        event = factories.EventFactory.build(**overrides)
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def make_registration(db):
+    """Factory: `make_registration(event, status="waitlisted", ...)` commits and returns (registration, token)."""
+
+    def make(event, **overrides):
+        registration, token = factories.build_registration(event, **overrides)
+        db.session.add(registration)
+        db.session.commit()
+        return registration, token
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def submit_form():
+    """`submit_form(client, url, data)`: GET the form for a CSRF token, then POST `data` with it."""
+
+    def submit(client, url, data, *, follow_redirects=False, **kwargs):
+        token = csrf_token_from(client.get(url).get_data(as_text=True))
+        return client.post(url, data={"csrf_token": token, **data}, follow_redirects=follow_redirects, **kwargs)
+
+    return submit
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a real threaded HTTP server on loopback; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def future():
+    """Instants relative to now: `future(days=3)`."""
+
+    def at(**delta) -> datetime:
+        return (datetime.now(timezone.utc) + timedelta(**delta)).replace(microsecond=0)
+
+    return at
