@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_secret_key(app)
 
     register_extensions(app)
+    register_jobs(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
@@ -104,6 +105,13 @@ def _sqlite_pragmas(busy_timeout_ms: int):
         cursor.close()
 
     return on_connect
+
+
+def register_jobs(app: Flask) -> None:
+    import panel_app.tasks  # noqa: F401  (declares every job before the queue is bound)
+    from panel_app.queue import queue
+
+    queue.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -161,6 +161,7 @@ def next_demo_start(now=None, zone="Europe/Zurich") -> str:
 
 
 def register(app: Flask) -> None:
+    register_worker_command(app)
     app.cli.add_command(events_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
@@ -205,3 +206,16 @@ def register(app: Flask) -> None:
         base = current_app.config["BASE_URL"]
         click.echo(f"Sample panel: {base}/events/{event.slug}")
         click.echo(f"Organiser console: {base}/admin/login  (email {DEMO_ORGANISER_EMAIL}, password {DEMO_ORGANISER_PASSWORD})")
+
+
+def register_worker_command(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--workers", "-w", default=2, show_default=True, help="Worker threads.")
+    @click.option("--no-periodic", is_flag=True, help="Do not run periodic jobs (another consumer does).")
+    def worker_command(workers, no_periodic):
+        """Run the job consumer (mail, Zoom sync, reminders, reconcile sweeps)."""
+        from panel_app.queue import queue
+
+        consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic)
+        click.echo(f"worker: {type(queue.huey).__name__} with {workers} thread(s); Ctrl+C to stop")
+        consumer.run()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:36:22.745055
+Create Date: 2026-11-22 20:38:31.450250
 
 """
 from alembic import op
@@ -105,6 +105,10 @@ def upgrade():
     sa.Column('zoom_registrant_id', sa.String(length=64), nullable=True),
     sa.Column('zoom_join_url', sa.String(length=1000), nullable=True),
     sa.Column('zoom_synced_status', sa.String(length=16), nullable=True),
+    sa.Column('attended', sa.Boolean(), nullable=True),
+    sa.Column('first_joined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attended_minutes', sa.Integer(), nullable=True),
+    sa.Column('attendance_source', sa.String(length=16), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_registrations_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registrations')),
     sa.UniqueConstraint('event_id', 'email_normalized', name=op.f('uq_registrations_event_id_email_normalized')),

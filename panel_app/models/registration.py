@@ -97,6 +97,14 @@ class Registration(Base):
     #: The Zoom status last pushed ("approved", "pending", "cancel", "deny").
     zoom_synced_status: Mapped[str | None] = mapped_column(sa.String(16))
 
+    # Attendance summary, computed from Zoom sessions (webhooks, report import) or set by hand.
+    #: None = unknown yet; True/False once the event has taken place and data is in.
+    attended: Mapped[bool | None] = mapped_column(sa.Boolean)
+    first_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attended_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    #: "zoom" (computed from sessions) or "manual" (an organiser's decision, never overwritten by imports).
+    attendance_source: Mapped[str | None] = mapped_column(sa.String(16))
+
     event = relationship("Event", back_populates="registrations", lazy="joined", innerjoin=True)
 
     __table_args__ = (

@@ -1,0 +1,1 @@
+"""Attendance: who came and for how long (Zoom sessions, report import, manual marks)."""

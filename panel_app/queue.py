@@ -1,0 +1,128 @@
+"""The job queue: Huey on Redis when REDIS_URL is set, else on a SQLite file in the instance folder.
+
+Feature modules declare jobs with `@queue.task()` / `@queue.periodic_task(crontab(...))`
+at import time; the real Huey instance is only built by `init_app`, from config, so
+importing the package opens no connection. Jobs run inside an app context (and so with
+their own database session). Enqueue them only after the transaction commits (see
+`core.after_commit`) and pass ids, never ORM objects.
+
+The database stays the source of truth: a lost job only delays work, because periodic
+reconcile jobs pick up every row still marked pending.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey, crontab  # noqa: F401  (crontab re-exported for job modules)
+
+log = logging.getLogger(__name__)
+
+
+class _Job:
+    """A declared job; `.enqueue(*args)` schedules it on the configured queue."""
+
+    def __init__(self, queue: "JobQueue", fn: Callable[..., Any], options: dict):
+        self._queue = queue
+        self.fn = fn
+        self.options = options
+        self.name = f"{fn.__module__}.{fn.__qualname__}"
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        """Run the job body directly, in the caller's context (for tests and commands)."""
+        return self.fn(*args, **kwargs)
+
+    def enqueue(self, *args, delay: float | None = None, eta=None, **kwargs):
+        """Schedule the job now, or after `delay` seconds, or at `eta` (aware datetime)."""
+        task = self._queue.huey_task(self)
+        if delay is None and eta is None:
+            return task(*args, **kwargs)
+        return task.schedule(args=args, kwargs=kwargs, delay=delay, eta=eta)
+
+
+class JobQueue:
+    """Registry of jobs bound to one Huey instance per app."""
+
+    def __init__(self):
+        self._jobs: list[_Job] = []
+        self._periodic: list[tuple[Callable, Any, dict]] = []
+        self.huey: Huey | None = None
+        self._huey_tasks: dict[str, Any] = {}
+        self._app: Flask | None = None
+
+    def task(self, **options) -> Callable[[Callable], _Job]:
+        """Declare a job. Options go to Huey (retries, retry_delay, priority...)."""
+
+        def decorate(fn: Callable) -> _Job:
+            job = _Job(self, fn, options)
+            self._jobs.append(job)
+            if self.huey is not None:
+                self._bind(job)
+            return job
+
+        return decorate
+
+    def periodic_task(self, validate_datetime, **options) -> Callable[[Callable], Callable]:
+        """Declare a job the consumer runs on a schedule (e.g. `crontab(minute="*/5")`)."""
+
+        def decorate(fn: Callable) -> Callable:
+            self._periodic.append((fn, validate_datetime, options))
+            if self.huey is not None:
+                self._bind_periodic(fn, validate_datetime, options)
+            return fn
+
+        return decorate
+
+    def init_app(self, app: Flask) -> None:
+        cfg = app.config
+        immediate = bool(cfg.get("HUEY_IMMEDIATE"))
+        if cfg.get("REDIS_URL") and not immediate:
+            self.huey = RedisHuey(cfg.get("HUEY_NAME", "panel"), url=cfg["REDIS_URL"], utc=True)
+        else:
+            self.huey = SqliteHuey(
+                cfg.get("HUEY_NAME", "panel"),
+                filename=cfg["HUEY_SQLITE_PATH"],
+                utc=True,
+                immediate=immediate,
+                timeout=30,
+            )
+        self._app = app
+        self._huey_tasks = {}
+        app.extensions["job_queue"] = self
+        for job in self._jobs:
+            self._bind(job)
+        for fn, validate, options in self._periodic:
+            self._bind_periodic(fn, validate, options)
+
+    def _in_app_context(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            from panel_app.extensions import db
+
+            with self._app.app_context():
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+        return run
+
+    def _bind(self, job: _Job) -> None:
+        self._huey_tasks[job.name] = self.huey.task(name=job.name, **job.options)(self._in_app_context(job.fn))
+
+    def _bind_periodic(self, fn: Callable, validate, options: dict) -> None:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        self._huey_tasks[name] = self.huey.periodic_task(validate, name=name, **options)(self._in_app_context(fn))
+
+    def huey_task(self, job: _Job):
+        if self.huey is None:
+            raise RuntimeError("the job queue is not initialised; call queue.init_app(app) in create_app")
+        return self._huey_tasks[job.name]
+
+
+queue = JobQueue()
