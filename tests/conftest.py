@@ -62,7 +62,7 @@ def app(database_url, tmp_path_factory):
     application = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
+            "SECRET_KEY": factories.TEST_SECRET_KEY,
             "DATABASE_URL": database_url,
             "INSTANCE_PATH": str(instance),
             "BASE_URL": "http://panel.test",

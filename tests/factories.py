@@ -65,10 +65,13 @@ class RegistrationFactory(factory.Factory):
     status_changed_at = factory.LazyFunction(lambda: datetime.now(timezone.utc))
 
 
+TEST_SECRET_KEY = "test-secret-key"  # matches the `app` fixture's SECRET_KEY
+
+
 def build_registration(event: Event, **overrides) -> tuple[Registration, str]:
     """An unsaved registration for `event` with a fresh private token; returns (row, token)."""
-    token, token_hash = new_token()
-    registration = RegistrationFactory.build(event_id=event.id, token_hash=token_hash, **overrides)
+    token, token_hash, nonce = new_token(TEST_SECRET_KEY)
+    registration = RegistrationFactory.build(event_id=event.id, token_hash=token_hash, token_nonce=nonce, **overrides)
     return registration, token
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:38:31.450250
+Create Date: 2026-11-22 20:39:34.100137
 
 """
 from alembic import op
@@ -89,6 +89,7 @@ def upgrade():
     sa.Column('privacy_notice_version', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('token_nonce', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=False),

@@ -74,6 +74,9 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default=RegistrationStatus.CONFIRMED, index=True)
     #: SHA-256 of the private access token; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Random salt from which the token is re-derived with the app's SECRET_KEY when an email
+    #: must carry the private link (see registration.services.private_token).
+    token_nonce: Mapped[str] = mapped_column(sa.String(64))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -6,8 +6,10 @@ Functions take a session and plain values, flush, and leave the commit to the ca
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,10 +77,28 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def new_token() -> tuple[str, str]:
-    """A fresh private token and its stored hash."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+def derive_token(secret_key: str, nonce: str) -> str:
+    """The private token for a registration's nonce.
+
+    Derived (HMAC with the app secret) rather than stored, so that mail jobs running later
+    can put the same private link in every email while the database holds only its hash.
+    Changing SECRET_KEY therefore changes future links; existing links keep working.
+    """
+    digest = hmac.new(secret_key.encode("utf-8"), b"registration-token:" + nonce.encode("ascii"), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+
+
+def new_token(secret_key: str) -> tuple[str, str, str]:
+    """A fresh (token, token_hash, nonce) triple."""
+    nonce = secrets.token_hex(16)
+    token = derive_token(secret_key, nonce)
+    return token, hash_token(token), nonce
+
+
+def private_token(registration: Registration, secret_key: str) -> str | None:
+    """The registration's private token, or None if it no longer derives from `secret_key`."""
+    token = derive_token(secret_key, registration.token_nonce)
+    return token if hmac.compare_digest(hash_token(token), registration.token_hash) else None
 
 
 def find_by_token(session: Session, token: str) -> Registration | None:
@@ -158,6 +178,7 @@ def register(
     *,
     now: datetime,
     privacy_notice_version: str,
+    secret_key: str,
 ) -> RegistrationOutcome:
     """Register a person, or recognise that they already are.
 
@@ -182,12 +203,13 @@ def register(
         session.flush()
         return RegistrationOutcome(registration=existing, token=None, created=False)
 
-    token, token_hash = new_token()
+    token, token_hash, nonce = new_token(secret_key)
     status = _initial_status(session, event)
     registration = existing or Registration(event_id=event.id)
     for field, value in vars(data).items():
         setattr(registration, field, value)
     registration.token_hash = token_hash
+    registration.token_nonce = nonce
     registration.consent_at = now
     registration.privacy_notice_version = privacy_notice_version
     registration.created_at = now  # a re-opened registration queues behind current ones

@@ -83,6 +83,7 @@ def register(slug: str):
                 form.to_input(),
                 now=utcnow(),
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                secret_key=current_app.config["SECRET_KEY"],
             )
         except RegistrationClosed:
             db.session.rollback()
