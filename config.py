@@ -63,6 +63,15 @@ class Config:
         self.MAIL_TIMEOUT = _int(env.get("MAIL_TIMEOUT"), 30)
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Panel registrations <noreply@localhost>"
         self.MAIL_OUTBOX_PATH = str(instance / "outbox")
+        # Calendar invites and emails (issue 3; see panel_app/mail/services.py).
+        #: From: the event's organiser (the invite's ORGANIZER) with Sender: MAIL_DEFAULT_SENDER.
+        #: Set false when the SMTP relay may not send for the organiser's domain (SPF/DMARC):
+        #: then From: is MAIL_DEFAULT_SENDER and Reply-To: the organiser.
+        self.MAIL_FROM_ORGANISER = _bool(env.get("MAIL_FROM_ORGANISER"), True)
+        #: Claims per message before it is marked failed (exponential backoff, 1 min to 1 h).
+        self.MAIL_MAX_ATTEMPTS = _int(env.get("MAIL_MAX_ATTEMPTS"), 10)
+        #: Reminders before each event, in hours ("24,1"; empty turns reminders off).
+        self.REMINDER_OFFSETS_HOURS = env.get("REMINDER_OFFSETS_HOURS", "24,1")
 
         self.ZOOM_ACCOUNT_ID = env.get("ZOOM_ACCOUNT_ID") or None
         self.ZOOM_CLIENT_ID = env.get("ZOOM_CLIENT_ID") or None
@@ -74,6 +83,30 @@ class Config:
         # Job queue: Huey on Redis when REDIS_URL is set, else a SQLite file in the instance folder.
         self.HUEY_SQLITE_PATH = str(instance / "queue.sqlite3")
         self.HUEY_IMMEDIATE = _bool(env.get("HUEY_IMMEDIATE"), False)
+        #: Queue name (Redis key prefix); give each deployment sharing one Redis its own name.
+        self.HUEY_NAME = env.get("HUEY_NAME") or "panel"
+
+        # Operations and security (issue 7; see docs/operations.md).
+        #: Prefix of rate-limit keys in Redis, so several deployments can share one Redis.
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX") or self.HUEY_NAME
+        #: A Redis outage must not take the site down: limits fail open and the error is logged.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_LOGIN = env.get("RATELIMIT_LOGIN") or "10 per minute"
+        self.RATELIMIT_WEBHOOK = env.get("RATELIMIT_WEBHOOK") or "600 per minute"
+        self.RATELIMIT_ERASE = env.get("RATELIMIT_ERASE") or "10 per minute"
+        #: Number of trusted proxies in front of the app (load balancer, nginx) for each
+        #: X-Forwarded-* header; 0 = served directly, forwarded headers are ignored.
+        self.PROXY_FIX_X_FOR = _int(env.get("PROXY_FIX_X_FOR"), 0)
+        self.PROXY_FIX_X_PROTO = _int(env.get("PROXY_FIX_X_PROTO"), self.PROXY_FIX_X_FOR)
+        self.PROXY_FIX_X_HOST = _int(env.get("PROXY_FIX_X_HOST"), 0)
+        self.PROXY_FIX_X_PREFIX = _int(env.get("PROXY_FIX_X_PREFIX"), 0)
+        #: HSTS max-age in seconds, sent only when BASE_URL is https (0 turns it off).
+        self.HSTS_MAX_AGE = _int(env.get("HSTS_MAX_AGE"), 31_536_000)
+        self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
+        #: "json" (one object per line, for log shippers) or "text"; json by default in production.
+        self.LOG_FORMAT = (env.get("LOG_FORMAT") or ("json" if self.ENV_NAME == "production" else "text")).lower()
+        #: Personal data is erased this many days after an event ends (0 = never automatically).
+        self.RETENTION_DAYS = _int(env.get("RETENTION_DAYS"), 90)
 
         self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION") or "2026-11"
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE") or "Europe/Zurich"
@@ -84,6 +117,7 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "panel_app" / "translations")
         self.LANGUAGES = ("en", "fr", "es")
         self.TESTING = False
 

@@ -43,6 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     register_template_helpers(app)
+    from panel_app import observability, security  # request ids, headers; limits wrap registered views
+    observability.init_app(app)
+    security.init_app(app)
     return app
 
 
@@ -77,6 +80,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=locale.select_locale)
+    locale.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"
@@ -117,9 +121,16 @@ def register_jobs(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from panel_app.health import bp as health_bp
     from panel_app.registration.views import bp as registration_bp
+    from panel_app.admin import bp as admin_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(admin_bp)
+    from panel_app.privacy.views import bp as privacy_bp
+    app.register_blueprint(privacy_bp)
+    from panel_app.calendar.views import bp as calendar_bp
+    app.register_blueprint(calendar_bp)
+    from panel_app.zoom.webhooks import bp as zoom_webhooks_bp; from panel_app.extensions import csrf; app.register_blueprint(csrf.exempt(zoom_webhooks_bp))  # noqa: E702
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -165,6 +165,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(events_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
+    from panel_app.zoom.cli import zoom_cli; app.cli.add_command(zoom_cli)  # noqa: E702
 
     @app.cli.command("demo")
     def demo_command():

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:39:34.100137
+Create Date: 2026-11-22 20:45:45.251632
 
 """
 from alembic import op
@@ -70,6 +70,65 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('zoom_api_state',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('access_token', sa.Text(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('paused_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pause_reason', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_zoom_api_state'))
+    )
+    op.create_table('zoom_webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=64), nullable=False),
+    sa.Column('event', sa.String(length=100), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_zoom_webhook_deliveries')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_zoom_webhook_deliveries_dedupe_key'))
+    )
+    with op.batch_alter_table('zoom_webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_zoom_webhook_deliveries_processed_at'), ['processed_at'], unique=False)
+
+    op.create_table('group_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=320), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.Column('recipient_count', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_group_messages_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_group_messages_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_messages'))
+    )
+    with op.batch_alter_table('group_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_group_messages_event_id'), ['event_id'], unique=False)
+
+    op.create_table('privacy_erasures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('registrations', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_privacy_erasures_event_id_events'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_privacy_erasures_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_privacy_erasures'))
+    )
+    with op.batch_alter_table('privacy_erasures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_privacy_erasures_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_privacy_erasures_event_id'), ['event_id'], unique=False)
+
     op.create_table('registrations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -121,11 +180,154 @@ def upgrade():
         batch_op.create_index('ix_registrations_event_status_created', ['event_id', 'status', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_status'), ['status'], unique=False)
 
+    op.create_table('walk_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('participant_key', sa.String(length=400), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('first_joined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('attended_minutes', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_walk_ins_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_walk_ins')),
+    sa.UniqueConstraint('event_id', 'participant_key', name=op.f('uq_walk_ins_event_id_participant_key'))
+    )
+    with op.batch_alter_table('walk_ins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_walk_ins_event_id'), ['event_id'], unique=False)
+
+    op.create_table('zoom_meeting_instances',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=128), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_zoom_meeting_instances_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_zoom_meeting_instances')),
+    sa.UniqueConstraint('event_id', 'uuid', name=op.f('uq_zoom_meeting_instances_event_id_uuid'))
+    )
+    with op.batch_alter_table('zoom_meeting_instances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_zoom_meeting_instances_event_id'), ['event_id'], unique=False)
+
+    op.create_table('attendance_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=True),
+    sa.Column('walk_in_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_uuid', sa.String(length=128), nullable=False),
+    sa.Column('participant_key', sa.String(length=400), nullable=False),
+    sa.Column('registrant_id', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_attendance_sessions_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_attendance_sessions_registration_id_registrations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['walk_in_id'], ['walk_ins.id'], name=op.f('fk_attendance_sessions_walk_in_id_walk_ins'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attendance_sessions'))
+    )
+    with op.batch_alter_table('attendance_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_attendance_sessions_event_key', ['event_id', 'participant_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendance_sessions_registration_id'), ['registration_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attendance_sessions_walk_in_id'), ['walk_in_id'], unique=False)
+
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=320), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('registration_id', sa.Integer(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_audit_entries_event_id_events'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_audit_entries_registration_id_registrations'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_entries_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_registration_id'), ['registration_id'], unique=False)
+
+    op.create_table('group_message_recipients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=True),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('name', sa.String(length=420), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['message_id'], ['group_messages.id'], name=op.f('fk_group_message_recipients_message_id_group_messages'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_group_message_recipients_registration_id_registrations'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_message_recipients'))
+    )
+    with op.batch_alter_table('group_message_recipients', schema=None) as batch_op:
+        batch_op.create_index('ix_group_message_recipients_message_state', ['message_id', 'state'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('calendar_method', sa.String(length=16), nullable=True),
+    sa.Column('dedupe_key', sa.String(length=100), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('sequence_sent', sa.Integer(), nullable=True),
+    sa.Column('fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_notifications_registration_id_registrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('registration_id', 'dedupe_key', name=op.f('uq_notifications_registration_id_dedupe_key'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_registration_id'), ['registration_id'], unique=False)
+        batch_op.create_index('ix_notifications_state_next_attempt', ['state', 'next_attempt_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_state_next_attempt')
+        batch_op.drop_index(batch_op.f('ix_notifications_registration_id'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('group_message_recipients', schema=None) as batch_op:
+        batch_op.drop_index('ix_group_message_recipients_message_state')
+
+    op.drop_table('group_message_recipients')
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_entries_registration_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_event_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_created_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
+
+    op.drop_table('audit_entries')
+    with op.batch_alter_table('attendance_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attendance_sessions_walk_in_id'))
+        batch_op.drop_index(batch_op.f('ix_attendance_sessions_registration_id'))
+        batch_op.drop_index('ix_attendance_sessions_event_key')
+
+    op.drop_table('attendance_sessions')
+    with op.batch_alter_table('zoom_meeting_instances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_zoom_meeting_instances_event_id'))
+
+    op.drop_table('zoom_meeting_instances')
+    with op.batch_alter_table('walk_ins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_walk_ins_event_id'))
+
+    op.drop_table('walk_ins')
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registrations_status'))
         batch_op.drop_index('ix_registrations_event_status_created')
@@ -133,6 +335,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_registrations_created_at'))
 
     op.drop_table('registrations')
+    with op.batch_alter_table('privacy_erasures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_privacy_erasures_event_id'))
+        batch_op.drop_index(batch_op.f('ix_privacy_erasures_created_at'))
+
+    op.drop_table('privacy_erasures')
+    with op.batch_alter_table('group_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_group_messages_event_id'))
+
+    op.drop_table('group_messages')
+    with op.batch_alter_table('zoom_webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_zoom_webhook_deliveries_processed_at'))
+
+    op.drop_table('zoom_webhook_deliveries')
+    op.drop_table('zoom_api_state')
     op.drop_table('users')
     op.drop_table('organisations')
     op.drop_table('events')

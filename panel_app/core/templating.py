@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from babel.dates import format_datetime
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from panel_app.events.timefmt import event_time, zone_abbreviation
+from panel_app.events.timefmt import event_time, format_instant
 from panel_app.registration.countries import country_name
 
 LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French"), "es": _l("Spanish")}
@@ -59,8 +58,7 @@ def register(app: Flask) -> None:
         """An instant as a date and time in the event's zone, with that date's abbreviation."""
         if instant is None:
             return ""
-        local = instant.astimezone(event.zone)
-        return f"{format_datetime(local, 'd MMMM y, HH:mm', locale=_locale())} {zone_abbreviation(local)}"
+        return format_instant(instant.astimezone(event.zone), _locale())
 
     @app.template_filter("country_name")
     def country_name_filter(code: str) -> str:

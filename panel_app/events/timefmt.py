@@ -48,7 +48,9 @@ class EventTime:
     @property
     def summary(self) -> str:
         end = f"{self.end_date}, {self.end}" if self.end_date else self.end
-        return f"{self.date}, {self.start}–{end} {self.abbreviation} ({self.offset})"
+        # A spaced en dash: French times contain spaces ("15 h 00 – 16 h 30"), and the
+        # spaced form reads well in English and Spanish too.
+        return f"{self.date}, {self.start} – {end} {self.abbreviation} ({self.offset})"
 
 
 def babel_locale(locale: str) -> str:
@@ -57,8 +59,16 @@ def babel_locale(locale: str) -> str:
 
 
 def _time_pattern(locale: str) -> str:
-    # French typography writes "15 h 00"; other languages use CLDR's short form.
-    return "HH 'h' mm" if locale.startswith("fr") else "short"
+    # French typography writes "15 h 00"; other languages use CLDR's short form. The
+    # spaces are no-break spaces so "15 h" and "00" never land on different lines.
+    return "HH\u00a0'h'\u00a0mm" if locale.startswith("fr") else "short"
+
+
+def format_instant(local: datetime, locale: str = "en") -> str:
+    """A local date and time with its zone label: '26 septembre 2023, 15 h 00 CEST'."""
+    date = format_date(local.date(), format="long", locale=babel_locale(locale))
+    time = format_time(local, format=_time_pattern(locale), locale=babel_locale(locale))
+    return f"{date}, {time} {zone_abbreviation(local)}"
 
 
 def event_time(starts_at: datetime, ends_at: datetime, zone_name: str, locale: str = "en") -> EventTime:

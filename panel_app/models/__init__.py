@@ -3,8 +3,12 @@
 One module per aggregate; add an import line when you add a module.
 """
 
+from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingInstance
+from panel_app.models.audit import AuditEntry
 from panel_app.models.base import Base, UTCDateTime, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
+from panel_app.models.message import GroupMessage, MessageRecipient, MessageState
+from panel_app.models.notification import Notification, NotificationKind, NotificationState
 from panel_app.models.organisation import Organisation
 from panel_app.models.registration import (
     ACTIVE_STATUSES,
@@ -14,15 +18,25 @@ from panel_app.models.registration import (
     RegistrationStatus,
     SyncState,
 )
+from panel_app.models.privacy import ErasureRecord
 from panel_app.models.user import User, UserRole
+from panel_app.models.zoom import ZoomApiState, ZoomWebhookDelivery
 
 __all__ = [
     "ACTIVE_STATUSES",
     "AffiliationType",
+    "AuditEntry",
     "ApprovalMode",
     "Base",
     "Event",
     "EventStatus",
+    "ErasureRecord",
+    "GroupMessage",
+    "MessageRecipient",
+    "MessageState",
+    "Notification",
+    "NotificationKind",
+    "NotificationState",
     "Organisation",
     "ParticipantRole",
     "Registration",

@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from panel_app.models import AffiliationType, ParticipantRole
 from panel_app.registration import validation
 from panel_app.registration.countries import country_choices, country_codes
+from panel_app.core.templating import LANGUAGE_NAMES
 from panel_app.registration.services import RegistrationInput
 
-from panel_app.core.templating import LANGUAGE_NAMES
 AFFILIATION_LABELS = {
     AffiliationType.MEMBER_PARLIAMENT: _l("Member Parliament of the IPU"),
     AffiliationType.ASSOCIATE_MEMBER: _l("Associate Member"),
@@ -24,6 +25,8 @@ ROLE_LABELS = {
     ParticipantRole.OTHER: _l("Other representative"),
 }
 SALUTATIONS = ("", "Mr.", "Ms.", "Mx.", "Dr.", "Hon.", "Prof.")
+#: Stored values stay in English; readers see them in their language.
+SALUTATION_LABELS = {"Mr.": _l("Mr."), "Ms.": _l("Ms."), "Mx.": _l("Mx."), "Dr.": _l("Dr."), "Hon.": _l("Hon."), "Prof.": _l("Prof.")}
 
 
 def _message_for(error: validation.InvalidInput) -> str:
@@ -62,7 +65,7 @@ class RequiredText(InputRequired):
 
 
 class RegistrationForm(FlaskForm):
-    salutation = SelectField(_l("Title"), choices=[(s, s) for s in SALUTATIONS], default="", validate_choice=True)
+    salutation = SelectField(_l("Title"), choices=[SelectChoice(s, SALUTATION_LABELS.get(s, s)) for s in SALUTATIONS], default="", validate_choice=True)
     first_name = StringField(
         _l("First name"),
         validators=[RequiredText(message=_l("Enter your first name.")), CleanText(validation.NAME_MAX)],
@@ -79,11 +82,11 @@ class RegistrationForm(FlaskForm):
     )
     affiliation_type = RadioField(
         _l("You are attending on behalf of"),
-        choices=[(k.value, v) for k, v in AFFILIATION_LABELS.items()],
+        choices=[SelectChoice(k.value, v) for k, v in AFFILIATION_LABELS.items()],
         validate_choice=False,
     )
-    role = RadioField(_l("Your role"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
-    committees = StringField(_l("Committees you sit on (optional)"), validators=[CleanText(500)])
+    role = RadioField(_l("Your role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
+    committees = StringField(_l("Committees you sit on"), validators=[CleanText(500)])
     language = RadioField(_l("Interpretation language"), validate_choice=False)
     accessibility_needs = TextAreaField(
         _l("Accessibility needs (optional)"), validators=[CleanText(validation.LONG_TEXT_MAX, multiline=True)]
@@ -95,8 +98,10 @@ class RegistrationForm(FlaskForm):
 
     def __init__(self, *args, event_languages: list[str], locale: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose a country"))] + list(country_choices(locale))
-        self.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
+        self.country.choices = [SelectChoice("", _l("Choose a country"))] + [
+            SelectChoice(code, name) for code, name in country_choices(locale)
+        ]
+        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
         self._event_languages = event_languages
 
     def validate_email(self, field):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 
+from panel_app.events.services import SLUG_RE
 from panel_app.extensions import csrf, db, limiter
 from panel_app.models import Event, EventStatus, utcnow
 from panel_app.registration import services
@@ -24,7 +25,10 @@ def _locale() -> str:
 
 
 def _published_event_or_404(slug: str) -> Event:
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if len(slug) <= 100 else None
+    # Only well-formed slugs reach the database: PostgreSQL refuses strings with NUL bytes
+    # (a 500), and a junk address deserves the same 404 as an unknown one.
+    well_formed = SLUG_RE.match(slug) is not None and len(slug) <= 100
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if well_formed else None
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     return event
@@ -85,10 +89,15 @@ def register(slug: str):
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
                 secret_key=current_app.config["SECRET_KEY"],
             )
+            db.session.commit()
         except RegistrationClosed:
             db.session.rollback()
             return render_template("registration/closed.html", **_event_context(event)), 200
-        db.session.commit()
+        except sa.exc.IntegrityError:
+            # The seat lock serialises submissions, so this needs a writer that bypassed it;
+            # the unique (event, email) constraint still holds and the answer stays neutral.
+            db.session.rollback()
+            return render_template("registration/already_registered.html", **context, email=form.email.data)
         if outcome.created:
             session[LAST_REGISTRATION_KEY] = {"event": event.id, "email": outcome.registration.email_normalized, "token": outcome.token}
             return redirect(url_for("registration.show", token=outcome.token, new=1), code=303)

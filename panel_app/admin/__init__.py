@@ -1,0 +1,7 @@
+"""Organiser console at /admin: login, events, registrations, exports, dashboard, audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from panel_app.admin import auth, views  # noqa: E402,F401  (routes attach to `bp`)

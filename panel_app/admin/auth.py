@@ -1,0 +1,164 @@
+"""Console sign-in, sign-out and the access rules every console request goes through.
+
+- Every /admin page needs a signed-in, active account (except the login page itself).
+- Viewers read and export: any POST from them is refused with 403.
+- Some pages (accounts, audit log) need an administrator.
+- Five wrong passwords in a row lock the account for 15 minutes (stored on the user row,
+  so it holds across processes); a per-address rate limit slows guessing across accounts.
+- Signing in starts a new session (nothing from before survives), and `next` only ever
+  leads to a page of this site.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from panel_app.admin import bp
+from panel_app.admin.forms import ActionForm, LoginForm
+from panel_app.audit.services import record
+from panel_app.extensions import db, limiter, login_manager
+from panel_app.models import User, UserRole, utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+#: Endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = {"admin.login"}
+#: POST endpoints a viewer may use.
+VIEWER_POSTS = {"admin.logout"}
+#: A real hash of a random password, checked for unknown emails so that timing does not
+#: tell which addresses have accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target or len(target) > 2000:
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def require_role(role: str):
+    """View decorator: 403 unless the signed-in user has at least `role`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.can(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@bp.before_request
+def check_access():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in VIEWER_POSTS:
+        if not current_user.can(UserRole.ORGANISER):
+            abort(403)
+    return None
+
+
+@bp.after_request
+def no_store(response):
+    # Console pages carry personal data: never keep them in shared or browser caches.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _dummy_check(password: str) -> None:
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if "hash" not in _DUMMY_HASH:
+        _DUMMY_HASH["hash"] = generate_password_hash("not-a-real-password")
+    check_password_hash(_DUMMY_HASH["hash"], password)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(request.args.get("next")) or url_for("admin.events"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        now = utcnow()
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            _dummy_check(form.password.data)
+            record(db.session, "login.failed", actor=email[:320], details={"reason": "unknown_email"}, ip=client_ip(), now=now)
+            error = _("The email address or password is not right.")
+        elif user.locked_until is not None and user.locked_until > now:
+            record(db.session, "login.locked", actor=user, ip=client_ip(), now=now)
+            error = _("Too many failed attempts: this account is locked for a few minutes. Try again later or ask an administrator to unlock it.")
+        elif not user.check_password(form.password.data) or not user.active:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            reason = "inactive" if user.active is False else "bad_password"
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+                reason = "locked"
+            record(db.session, "login.failed", actor=user, details={"reason": reason}, ip=client_ip(), now=now)
+            error = _("The email address or password is not right.")
+        else:
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            record(db.session, "login", actor=user, ip=client_ip(), now=now)
+            db.session.commit()
+            target = safe_next(request.args.get("next"))
+            # A fresh session on login: nothing set before (by anyone) carries over.
+            session.clear()
+            login_user(user)
+            session.permanent = False
+            return redirect(target or url_for("admin.events"), code=303)
+        db.session.commit()
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    record(db.session, "logout", actor=current_user._get_current_object(), ip=client_ip(), now=utcnow())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("admin.login"), code=303)
+
+
+def register_login_message() -> None:
+    login_manager.login_message = None  # the login page says what it is; no flash needed
+
+
+register_login_message()

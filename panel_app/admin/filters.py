@@ -1,0 +1,136 @@
+"""The registration list's query string: search, filters, sorting and paging.
+
+Parsed once into a `RegistrationFilters` that the list page, the exports and group
+messages all share, so "export what I see" and "write to the people I see" hold.
+Values are checked against closed sets; anything else is reported, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from flask_babel import lazy_gettext as _l
+
+from panel_app.models import AffiliationType, ParticipantRole, RegistrationStatus, SyncState
+
+SEARCH_MAX = 200
+PER_PAGE_CHOICES = (25, 50, 100, 200)
+DEFAULT_PER_PAGE = 50
+#: Sort keys offered to the reader (mapped to columns by the services).
+SORT_KEYS = ("created", "name", "email", "organisation", "country", "status", "language", "minutes")
+ATTENDED_CHOICES = ("yes", "no", "unknown")
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "status": tuple(s.value for s in RegistrationStatus),
+    "affiliation_type": tuple(a.value for a in AffiliationType),
+    "role": tuple(r.value for r in ParticipantRole),
+    "zoom_state": tuple(s.value for s in SyncState),
+    "invite_state": tuple(s.value for s in SyncState),
+    "attended": ATTENDED_CHOICES,
+}
+
+
+@dataclass
+class RegistrationFilters:
+    q: str = ""
+    status: str = ""
+    affiliation_type: str = ""
+    role: str = ""
+    language: str = ""
+    country: str = ""
+    zoom_state: str = ""
+    invite_state: str = ""
+    attended: str = ""
+    sort: str = "created"
+    dir: str = "desc"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    #: Names that select rows (as opposed to sorting and paging).
+    SELECTING = ("q", "status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state", "attended")
+
+    def selection(self) -> dict[str, str]:
+        """The row-selecting filters that are set (for exports, messages and the audit log)."""
+        return {name: getattr(self, name) for name in self.SELECTING if getattr(self, name)}
+
+    def query_args(self, **overrides) -> dict:
+        """Query-string arguments that reproduce this view (defaults left out)."""
+        defaults = RegistrationFilters()
+        values = {**asdict(self), **overrides}
+        return {k: v for k, v in values.items() if v != getattr(defaults, k)}
+
+
+def parse_filters(args, *, languages: list[str]) -> tuple[RegistrationFilters, list[str]]:
+    """Read filters from a mapping of query arguments; returns (filters, error messages).
+
+    Unknown values for a known filter, junk page numbers and overlong searches produce an
+    error message and leave that filter unset, so the caller can answer 400 with a page
+    that explains which part was wrong.
+    """
+    filters = RegistrationFilters()
+    errors: list[str] = []
+
+    q = (args.get("q") or "").strip()
+    if len(q) > SEARCH_MAX:
+        errors.append(str(_l("The search text is too long: use at most %(limit)d characters.", limit=SEARCH_MAX)))
+    elif any(ord(ch) < 32 for ch in q):
+        errors.append(str(_l("The search text contains characters that cannot be searched for.")))
+    else:
+        filters.q = q
+
+    choices = dict(CHOICES, language=tuple(languages))
+    for name, allowed in choices.items():
+        value = (args.get(name) or "").strip()
+        if not value:
+            continue
+        if value in allowed:
+            setattr(filters, name, value)
+        else:
+            errors.append(str(_l("Unknown value for the filter “%(name)s”.", name=name)))
+
+    country = (args.get("country") or "").strip().upper()
+    if country:
+        if len(country) == 2 and country.isalpha() and country.isascii():
+            filters.country = country
+        else:
+            errors.append(str(_l("Country must be a two-letter code such as FR.")))
+
+    sort = args.get("sort") or "created"
+    if sort in SORT_KEYS:
+        filters.sort = sort
+    else:
+        errors.append(str(_l("Unknown sort order.")))
+    direction = args.get("dir") or "desc"
+    if direction in ("asc", "desc"):
+        filters.dir = direction
+    else:
+        errors.append(str(_l("Unknown sort direction.")))
+
+    page = _positive_int(args.get("page"), 1)
+    if page is None:
+        errors.append(str(_l("The page number must be a whole number from 1.")))
+    else:
+        filters.page = page
+    per_page = _positive_int(args.get("per_page"), DEFAULT_PER_PAGE)
+    if per_page not in PER_PAGE_CHOICES:
+        errors.append(str(_l("Rows per page must be one of %(choices)s.", choices=", ".join(map(str, PER_PAGE_CHOICES)))))
+    else:
+        filters.per_page = per_page
+    return filters, errors
+
+
+def _positive_int(value, default: int) -> int | None:
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 9:
+        return None
+    number = int(text)
+    return number if number >= 1 else None
+
+
+def filters_from_dict(data: dict, *, languages: list[str]) -> RegistrationFilters:
+    """Rebuild filters stored with a message (already validated when stored)."""
+    known = {f.name for f in fields(RegistrationFilters)}
+    filters, _ = parse_filters({k: v for k, v in (data or {}).items() if k in known}, languages=languages)
+    return filters

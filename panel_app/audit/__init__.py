@@ -1,0 +1,1 @@
+"""Audit log: recording who did what, and reading it back for admins."""

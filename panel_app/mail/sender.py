@@ -1,0 +1,229 @@
+"""Mail sender adapters: SMTP (STARTTLS/SSL, auth, explicit timeout) or an outbox folder.
+
+`get_sender()` picks the implementation from config: `MAIL_SERVER` set means SMTP, else
+`.eml` files written atomically to `MAIL_OUTBOX_PATH` (instance/outbox/). Both expose
+`send(message)` and `send_many(messages)`; the latter reuses one SMTP connection and
+reports one outcome per message, so a refused recipient never stops the batch.
+
+Errors are typed: `TemporaryMailError` (server down, timeout, 4xx: retry later) and
+`PermanentMailError` (5xx, e.g. unknown mailbox: do not retry).
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.policy import SMTP, SMTPUTF8
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+
+
+class MailError(Exception):
+    """Sending failed."""
+
+
+class TemporaryMailError(MailError):
+    """Worth retrying later: connection refused or lost, timeout, 4xx reply."""
+
+
+class PermanentMailError(MailError):
+    """The server refused this message for good (5xx reply)."""
+
+
+def _recipients(message: EmailMessage) -> list[str]:
+    fields = [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]
+    return [address for _, address in getaddresses(fields) if address]
+
+
+def _classify(exc: Exception) -> MailError:
+    if isinstance(exc, MailError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+        return (PermanentMailError if permanent else TemporaryMailError)(f"recipients refused: {exc.recipients}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        cls = PermanentMailError if 500 <= exc.smtp_code < 600 else TemporaryMailError
+        return cls(f"{exc.smtp_code} {text}")
+    return TemporaryMailError(f"{type(exc).__name__}: {exc}")
+
+
+def _needs_reconnect(exc: Exception) -> bool:
+    """Connection-level failures: the next message needs a new connection."""
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)) and not isinstance(exc, smtplib.SMTPResponseException)
+
+
+@dataclass
+class SmtpSender:
+    """Sends through one SMTP server; `send_many` keeps one connection for the batch."""
+
+    host: str
+    port: int
+    envelope_from: str
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: float = 30
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            if self.use_ssl:
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.use_tls and not self.use_ssl:
+                client.starttls(context=ssl.create_default_context())
+            if self.username:
+                client.login(self.username, self.password or "")
+            return client
+        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            raise _classify(exc) from exc
+
+    def _send_one(self, client: smtplib.SMTP, message: EmailMessage) -> None:
+        recipients = _recipients(message)
+        if not recipients:
+            raise PermanentMailError("message has no recipient")
+        # Non-ASCII mailboxes need SMTPUTF8; everything else goes out as plain RFC 5322.
+        needs_utf8 = any(not address.isascii() for address in recipients + [self.envelope_from])
+        options = ["SMTPUTF8"] if needs_utf8 else []
+        client.send_message(message, from_addr=self.envelope_from, to_addrs=recipients, mail_options=options)
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; raises TemporaryMailError or PermanentMailError."""
+        outcome = self.send_many([message])[0]
+        if outcome is not None:
+            raise outcome
+
+    def send_many(self, messages: list[EmailMessage]) -> list[MailError | None]:
+        """Send `messages` over one connection; returns None (sent) or the error, per message.
+
+        A dropped connection is reopened once and the batch continues; if the server cannot
+        be reached at all, every remaining message gets the same TemporaryMailError.
+        """
+        outcomes: list[MailError | None] = []
+        client: smtplib.SMTP | None = None
+        try:
+            for index, message in enumerate(messages):
+                for attempt in (1, 2):
+                    if client is None:
+                        try:
+                            client = self._connect()
+                        except MailError as exc:  # unreachable: the rest cannot go either
+                            outcomes.extend([exc] * (len(messages) - index))
+                            return outcomes
+                    try:
+                        self._send_one(client, message)
+                        outcomes.append(None)
+                    except MailError as exc:
+                        outcomes.append(exc)
+                    except (smtplib.SMTPException, OSError) as exc:
+                        if _needs_reconnect(exc):
+                            _quietly_close(client)
+                            client = None
+                            if attempt == 1:
+                                continue  # the server may have closed an idle connection
+                        else:
+                            _reset(client)  # a refused message leaves the session usable
+                        outcomes.append(_classify(exc))
+                    break
+            return outcomes
+        finally:
+            if client is not None:
+                try:
+                    client.quit()
+                except (smtplib.SMTPException, OSError):
+                    _quietly_close(client)
+
+
+def _reset(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.rset()
+    except (smtplib.SMTPException, OSError):
+        pass
+
+
+def _quietly_close(client: smtplib.SMTP | None) -> None:
+    if client is None:
+        return
+    try:
+        client.close()
+    except OSError:
+        pass
+
+
+@dataclass
+class OutboxSender:
+    """Writes each message as an .eml file (for a machine without a mail server, and demos).
+
+    Written to a temporary file in the same folder, then renamed, so a reader never sees a
+    half-written message.
+    """
+
+    path: str
+
+    def send(self, message: EmailMessage) -> Path:
+        folder = Path(self.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        target = folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+        policy = SMTP if all(a.isascii() for a in _recipients(message)) else SMTPUTF8
+        data = message.as_bytes(policy=policy)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp, target)
+        except OSError as exc:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+            raise TemporaryMailError(f"cannot write {target}: {exc}") from exc
+        return target
+
+    def send_many(self, messages: list[EmailMessage]) -> list[MailError | None]:
+        outcomes: list[MailError | None] = []
+        for message in messages:
+            try:
+                self.send(message)
+                outcomes.append(None)
+            except MailError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+
+def sender_from_config(config) -> SmtpSender | OutboxSender:
+    """The sender described by a config mapping (MAIL_* names)."""
+    if not config.get("MAIL_SERVER"):
+        return OutboxSender(config["MAIL_OUTBOX_PATH"])
+    _, envelope_from = parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")
+    return SmtpSender(
+        host=config["MAIL_SERVER"],
+        port=int(config.get("MAIL_PORT") or 25),
+        envelope_from=envelope_from,
+        username=config.get("MAIL_USERNAME"),
+        password=config.get("MAIL_PASSWORD"),
+        use_tls=bool(config.get("MAIL_USE_TLS")),
+        use_ssl=bool(config.get("MAIL_USE_SSL")),
+        timeout=float(config.get("MAIL_TIMEOUT") or 30),
+    )
+
+
+def get_sender() -> SmtpSender | OutboxSender:
+    """The sender configured for the current app."""
+    from flask import current_app
+
+    return sender_from_config(current_app.config)

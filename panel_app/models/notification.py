@@ -1,0 +1,73 @@
+"""Outgoing messages to registrants: one row per message, the source of truth for sending.
+
+A row is created in the same transaction as the change that calls for it (registration,
+approval, cancellation, event update, reminder due), so a crash or a lost queue job never
+loses a message: the reconcile sweep sends every row still pending. Sending claims the row
+first (compare-and-set on state and attempt count, with a lease), so two workers never send
+the same row, and a worker that dies mid-send only delays it until the lease expires.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from panel_app.models.base import Base, UTCDateTime, utcnow
+
+
+class NotificationKind(enum.StrEnum):
+    CONFIRMED = "confirmed"  # registration confirmed at once: invite (REQUEST)
+    PENDING = "pending"  # awaiting approval: no invite yet
+    WAITLISTED = "waitlisted"  # on the waiting list: no invite yet
+    APPROVED = "approved"  # an organiser approved: invite
+    PROMOTED = "promoted"  # moved up from the waiting list: invite
+    DECLINED = "declined"  # an organiser declined: notice
+    CANCELLED = "cancelled"  # registration cancelled: METHOD:CANCEL when an invite went out
+    EVENT_UPDATED = "event_updated"  # time/zone/link changed: updated invite (SEQUENCE + 1)
+    EVENT_CANCELLED = "event_cancelled"  # the panel is cancelled: METHOD:CANCEL or notice
+    INVITE = "invite"  # resend (organiser console) or new personal Zoom link: invite
+    DETAILS = "details"  # same email registered again: the details and private link again
+    REMINDER = "reminder"  # before the event, with the personal link
+
+
+class NotificationState(enum.StrEnum):
+    PENDING = "pending"  # waiting to be sent (next_attempt_at says when)
+    SENDING = "sending"  # claimed by a worker until lease_expires_at
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the retry budget or a permanent refusal
+    SKIPPED = "skipped"  # no longer relevant when its turn came (e.g. cancelled before sending)
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    #: iTIP method the message carries ("REQUEST", "CANCEL") or None for a plain email.
+    calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
+    #: Makes a message "send once" (e.g. "reminder:24h:2026-05-01T13:00:00Z"); unique per registration.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(100))
+
+    state: Mapped[str] = mapped_column(sa.String(16), default=NotificationState.PENDING)
+    #: Claims made so far; the claim's value is the token a worker needs to record the outcome.
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    #: SEQUENCE and content fingerprint of the calendar part actually sent.
+    sequence_sent: Mapped[int | None] = mapped_column(sa.Integer)
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration = relationship("Registration", lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("registration_id", "dedupe_key"),
+        sa.Index("ix_notifications_state_next_attempt", "state", "next_attempt_at"),
+    )

@@ -1,0 +1,1 @@
+"""Privacy: retention, erasure on request, and export of one person's data."""

@@ -1,0 +1,115 @@
+"""App-wide hardening: security headers, proxy awareness and rate limits on sensitive endpoints.
+
+Applied centrally from `create_app`, after the blueprints are registered, so feature
+modules need not remember any of it:
+
+* every response carries a strict Content-Security-Policy (no inline script or style:
+  templates keep JS and CSS in `static/`, and `tests/security` scans the templates so a
+  page can never be broken by the policy), plus the usual companion headers;
+* behind a load balancer, `PROXY_FIX_X_FOR`/`..._X_PROTO` tell Werkzeug how many proxies to
+  trust, so rate limits see the visitor's address and URLs use the public scheme;
+* login and webhook endpoints get rate limits from config (`RATELIMIT_LOGIN`,
+  `RATELIMIT_WEBHOOK`), found by their public URL so their owners' code stays untouched.
+  The limiter stores counters in Redis when `REDIS_URL` is set, so limits hold across
+  every web process.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from panel_app.extensions import limiter
+
+#: No 'unsafe-inline' anywhere: injected markup cannot run script or restyle the page.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ]
+)
+
+#: The browser features a registration site never needs.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
+
+#: Paths whose pages are personal (private token in the URL, or the organiser console):
+#: never stored by browsers or shared caches.
+PRIVATE_PREFIXES = ("/registrations/", "/admin", "/privacy/")
+
+#: Public URL rules that get a config-driven limit (rule -> (config key, methods)).
+LIMITED_RULES = {
+    "/admin/login": ("RATELIMIT_LOGIN", ["POST"]),
+    "/webhooks/zoom": ("RATELIMIT_WEBHOOK", ["POST"]),
+}
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _webhook_limit() -> str:
+    return current_app.config["RATELIMIT_WEBHOOK"]
+
+
+# Module-level providers (not lambdas per app): Flask-Limiter deduplicates equal limits, so
+# building several apps in one process (tests) never double-counts a request.
+_LIMIT_PROVIDERS = {"RATELIMIT_LOGIN": _login_limit, "RATELIMIT_WEBHOOK": _webhook_limit}
+
+
+def init_app(app: Flask) -> None:
+    """Install proxy handling, security headers and endpoint rate limits on `app`."""
+    _install_proxy_fix(app)
+    app.after_request(security_headers)
+    apply_rate_limits(app)
+
+
+def _install_proxy_fix(app: Flask) -> None:
+    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0) for name in ("for", "proto", "host", "prefix")}
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"], x_prefix=hops["prefix"]
+        )
+
+
+def security_headers(response: Response) -> Response:
+    """Add the security headers to every response (views may set stricter ones first)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # same-origin, not no-referrer: Flask-WTF's strict HTTPS CSRF check needs the Referer of
+    # same-site form posts, while private links never leak to other sites (Zoom, calendars).
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    config = current_app.config
+    if config["BASE_URL"].startswith("https://") and config.get("HSTS_MAX_AGE"):
+        headers.setdefault("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}")
+    if request.path.startswith(PRIVATE_PREFIXES) and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def apply_rate_limits(app: Flask) -> list[str]:
+    """Wrap the login and webhook views of `app` with their configured limits.
+
+    Returns the endpoints that were limited (an endpoint a deployment lacks is skipped).
+    """
+    limited = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule not in LIMITED_RULES:
+            continue
+        key, methods = LIMITED_RULES[rule.rule]
+        view = app.view_functions[rule.endpoint]
+        app.view_functions[rule.endpoint] = limiter.limit(_LIMIT_PROVIDERS[key], methods=methods)(view)
+        limited.append(rule.endpoint)
+    return limited

@@ -1,0 +1,337 @@
+"""The Zoom API adapter: Server-to-Server OAuth, pacing, retries and typed errors.
+
+Reference: https://developers.zoom.us/docs/api/ (Meetings: registrants, reports) and
+https://developers.zoom.us/docs/internal-apps/s2s-oauth/ (token). One real implementation,
+configured from the app config at call time (tests point it at `simulator.py`).
+
+Failure policy, so callers only deal with what retrying later can fix:
+- 401 with code 124 (invalid or expired token): forget the token, refresh once, retry.
+- 429 without a date (per-second limit): back off with jitter and retry a few times.
+- 429 with a Retry-After date or a daily limit type: record an account-wide pause and
+  raise `ZoomRateLimited(daily=True, retry_at=...)`; never sleep a worker for hours.
+- 5xx, timeouts, connection errors: retry with exponential backoff, then `ZoomUnavailable`.
+- Other 4xx: `ZoomNotFound` / `ZoomRequestRejected` (not retryable).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from panel_app.models.base import utcnow
+from panel_app.zoom.errors import (
+    ZoomAuthError,
+    ZoomError,
+    ZoomNotConfigured,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomRequestRejected,
+    ZoomUnavailable,
+)
+from panel_app.zoom.ratelimit import LocalPacer, RedisPacer
+from panel_app.zoom.token_cache import DatabaseTokenCache, RedisTokenCache, state_key
+
+log = logging.getLogger(__name__)
+
+#: Zoom's `code` for an invalid or expired access token.
+INVALID_TOKEN_CODE = 124
+#: Largest page Zoom serves for registrant lists and reports.
+MAX_PAGE_SIZE = 300
+
+
+@dataclass(frozen=True)
+class ZoomSettings:
+    account_id: str
+    client_id: str
+    client_secret: str
+    api_base_url: str
+    token_url: str
+    #: Our own pace, a little under the account's limit for these endpoints.
+    requests_per_second: float = 9.5
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    max_retries: int = 4
+    max_rate_limit_retries: int = 8
+    retry_base_delay: float = 0.5
+    redis_url: str | None = None
+    redis_prefix: str = "panel:zoom"
+
+    @property
+    def key(self) -> str:
+        return state_key(self.account_id, self.client_id)
+
+
+def zoom_enabled(config) -> bool:
+    """True when Server-to-Server OAuth credentials are configured (sync is on)."""
+    return bool(config.get("ZOOM_ACCOUNT_ID") and config.get("ZOOM_CLIENT_ID") and config.get("ZOOM_CLIENT_SECRET"))
+
+
+def settings_from_config(config) -> ZoomSettings:
+    """Read the Zoom settings from a Flask config mapping (at call time, never cached)."""
+    if not zoom_enabled(config):
+        raise ZoomNotConfigured("Zoom credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) are not set")
+    return ZoomSettings(
+        account_id=config["ZOOM_ACCOUNT_ID"],
+        client_id=config["ZOOM_CLIENT_ID"],
+        client_secret=config["ZOOM_CLIENT_SECRET"],
+        api_base_url=(config.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2").rstrip("/"),
+        token_url=config.get("ZOOM_OAUTH_TOKEN_URL") or "https://zoom.us/oauth/token",
+        requests_per_second=float(config.get("ZOOM_REQUESTS_PER_SECOND", 9.5)),
+        read_timeout=float(config.get("ZOOM_HTTP_TIMEOUT", 10.0)),
+        max_retries=int(config.get("ZOOM_MAX_RETRIES", 4)),
+        retry_base_delay=float(config.get("ZOOM_RETRY_BASE_DELAY", 0.5)),
+        redis_url=config.get("ZOOM_REDIS_URL", config.get("REDIS_URL")),
+        redis_prefix=config.get("ZOOM_REDIS_PREFIX", "panel:zoom"),
+    )
+
+
+_local_pacers: dict[tuple[str, float], LocalPacer] = {}
+_local_pacers_lock = threading.Lock()
+
+
+def _local_pacer(key: str, rate: float) -> LocalPacer:
+    # One pacer per Zoom account per process, shared by all threads; with Redis configured
+    # the pace is shared by every process instead.
+    with _local_pacers_lock:
+        pacer = _local_pacers.get((key, rate))
+        if pacer is None:
+            pacer = _local_pacers[(key, rate)] = LocalPacer(rate)
+        return pacer
+
+
+def build_client(config, engine) -> "ZoomClient":
+    """The configured client: token cache and pacer in Redis when REDIS_URL is set, else DB/process."""
+    settings = settings_from_config(config)
+    if settings.redis_url:
+        import redis
+
+        connection = redis.Redis.from_url(settings.redis_url)
+        cache = RedisTokenCache(connection, settings.key, prefix=settings.redis_prefix)
+        pacer = RedisPacer(connection, f"{settings.redis_prefix}:{settings.key}:pace", settings.requests_per_second)
+    else:
+        cache = DatabaseTokenCache(engine, settings.key)
+        pacer = _local_pacer(settings.key, settings.requests_per_second)
+    return ZoomClient(settings, cache, pacer)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """Retry-After as an instant: seconds, an HTTP date, or an ISO 8601 date-time (Zoom's daily limit)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def encode_meeting_uuid(uuid: str) -> str:
+    """Path segment for a meeting UUID: double-encoded when it starts with '/' or contains '//'."""
+    once = quote(uuid, safe="")
+    if uuid.startswith("/") or "//" in uuid:
+        return quote(once, safe="")
+    return once
+
+
+class ZoomClient:
+    """Calls to Zoom's REST API. Create one per job/command (it holds an HTTP session)."""
+
+    def __init__(self, settings: ZoomSettings, token_cache, pacer, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], datetime] = utcnow, http: requests.Session | None = None):
+        self.settings = settings
+        self.token_cache = token_cache
+        self.pacer = pacer
+        self.sleep = sleep
+        self.clock = clock
+        self.http = http or requests.Session()
+        #: Requests actually sent to the API (not the token endpoint); for diagnostics and the benchmark.
+        self.requests_sent = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- auth -------------------------------------------------------------------------------
+
+    def _fetch_token(self) -> tuple[str, int]:
+        s = self.settings
+        try:
+            response = self.http.post(
+                s.token_url,
+                data={"grant_type": "account_credentials", "account_id": s.account_id},
+                auth=(s.client_id, s.client_secret),
+                timeout=(s.connect_timeout, s.read_timeout),
+            )
+        except requests.RequestException as exc:
+            raise ZoomUnavailable(f"Zoom OAuth unreachable: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise ZoomUnavailable("Zoom OAuth answered with a server error", status=response.status_code)
+        body = _json_or_empty(response)
+        if response.status_code != 200 or not body.get("access_token"):
+            reason = body.get("reason") or body.get("message") or body.get("error") or "no access token"
+            raise ZoomAuthError(f"Zoom refused the credentials: {reason}", status=response.status_code)
+        return body["access_token"], int(body.get("expires_in") or 3599)
+
+    # -- transport --------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.settings.retry_base_delay * (2 ** (attempt - 1))
+        return min(base, 30.0) * (0.5 + random.random())  # full jitter around the base
+
+    def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> Any:
+        """Send one API call with the retry policy above; returns the decoded JSON (or None)."""
+        s = self.settings
+        url = f"{s.api_base_url}{path}"
+        failures = 0
+        throttled = 0
+        refreshed = False
+        while True:
+            paused = self.token_cache.paused_until()
+            if paused is not None:
+                raise ZoomRateLimited("Zoom's daily request limit was reached", retry_at=paused, daily=True, status=429)
+            try:
+                token = self.token_cache.get(self._fetch_token)
+            except ZoomUnavailable:
+                failures += 1
+                if failures > s.max_retries:
+                    raise
+                self.sleep(self._backoff(failures))
+                continue
+            self.pacer.acquire()
+            self.requests_sent += 1
+            try:
+                response = self.http.request(
+                    method, url, params=params, json=json,
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    timeout=(s.connect_timeout, s.read_timeout),
+                )
+            except requests.RequestException as exc:
+                failures += 1
+                if failures > s.max_retries:
+                    raise ZoomUnavailable(f"Zoom did not answer ({type(exc).__name__})") from exc
+                log.info("zoom %s %s: %s, retry %d", method, path, type(exc).__name__, failures)
+                self.sleep(self._backoff(failures))
+                continue
+
+            status = response.status_code
+            if 200 <= status < 300:
+                return _json_or_empty(response) if response.content else None
+            body = _json_or_empty(response)
+            code = body.get("code") if isinstance(body.get("code"), int) else None
+            message = str(body.get("message") or response.reason or "error")
+
+            if status == 401:
+                if code == INVALID_TOKEN_CODE and not refreshed:
+                    self.token_cache.invalidate(token)
+                    refreshed = True
+                    continue
+                raise ZoomAuthError(f"Zoom refused the access token: {message}", status=status, code=code)
+            if status == 429:
+                now = self.clock()
+                retry_at = parse_retry_after(response.headers.get("Retry-After"), now)
+                kind = (response.headers.get("X-RateLimit-Type") or "").lower()
+                if "daily" in kind or (retry_at is not None and retry_at - now > timedelta(minutes=1)):
+                    retry_at = retry_at or _next_utc_midnight(now)
+                    self.token_cache.pause(retry_at, message)
+                    raise ZoomRateLimited(f"Zoom's daily limit: {message}", retry_at=retry_at, daily=True,
+                                          status=status, code=code)
+                throttled += 1
+                if throttled > s.max_rate_limit_retries:
+                    raise ZoomRateLimited(f"Zoom kept rate-limiting: {message}", retry_at=now + timedelta(seconds=30),
+                                          status=status, code=code)
+                delay = (retry_at - now).total_seconds() if retry_at else self._backoff(throttled)
+                self.pacer.penalise(delay)
+                self.sleep(delay)
+                continue
+            if status >= 500:
+                failures += 1
+                if failures > s.max_retries:
+                    raise ZoomUnavailable(f"Zoom server error: {message}", status=status, code=code)
+                self.sleep(self._backoff(failures))
+                continue
+            if status == 404:
+                raise ZoomNotFound(message, status=status, code=code)
+            raise ZoomRequestRejected(message, status=status, code=code)
+
+    # -- registrants ------------------------------------------------------------------------
+
+    def add_registrant(self, kind: str, zoom_id: str, body: dict) -> dict:
+        """POST /{kind}/{id}/registrants. Zoom answers the same registrant for a known email."""
+        return self.request("POST", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants", json=body)
+
+    def get_registrant(self, kind: str, zoom_id: str, registrant_id: str) -> dict:
+        return self.request("GET", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants/{quote(registrant_id, safe='')}")
+
+    def update_registrant_status(self, kind: str, zoom_id: str, action: str, registrants: list[dict]) -> None:
+        """PUT /{kind}/{id}/registrants/status with action approve|deny|cancel (at most 30 people)."""
+        if action not in {"approve", "deny", "cancel"}:
+            raise ValueError(f"unknown registrant action {action!r}")
+        self.request("PUT", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants/status",
+                     json={"action": action, "registrants": registrants})
+
+    def iter_registrants(self, kind: str, zoom_id: str, status: str) -> Iterator[dict]:
+        """Every registrant with `status` (pending|approved|denied), following next_page_token."""
+        token = ""
+        while True:
+            params = {"status": status, "page_size": MAX_PAGE_SIZE}
+            if token:
+                params["next_page_token"] = token
+            page = self.request("GET", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants", params=params) or {}
+            yield from page.get("registrants") or []
+            token = page.get("next_page_token") or ""
+            if not token:
+                return
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def past_instances(self, meeting_id: str) -> list[dict]:
+        """Ended instances of a meeting: [{uuid, start_time}]."""
+        page = self.request("GET", f"/past_meetings/{quote(str(meeting_id), safe='')}/instances") or {}
+        return page.get("meetings") or []
+
+    def iter_report_participants(self, kind: str, meeting: str) -> Iterator[dict]:
+        """Zoom's participants report for a meeting UUID (or id), every page."""
+        token = ""
+        segment = encode_meeting_uuid(str(meeting))
+        while True:
+            params = {"page_size": MAX_PAGE_SIZE}
+            if token:
+                params["next_page_token"] = token
+            page = self.request("GET", f"/report/{kind}/{segment}/participants", params=params) or {}
+            yield from page.get("participants") or []
+            token = page.get("next_page_token") or ""
+            if not token:
+                return
+
+
+def _json_or_empty(response: requests.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _next_utc_midnight(now: datetime) -> datetime:
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+__all__ = ["ZoomClient", "ZoomError", "ZoomSettings", "build_client", "encode_meeting_uuid", "parse_retry_after",
+           "settings_from_config", "zoom_enabled"]

@@ -1,0 +1,158 @@
+"""Invites land at the right instant: ical.js (Thunderbird, Nextcloud) and dateutil's
+VTIMEZONE reader (what vobject uses) both read every generated invite to the UTC instant the
+zone database gives, in summer, winter, next to DST switches and after 2038."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from dateutil import tz as dateutil_tz
+from icalendar import Calendar
+
+from panel_app.calendar import builder
+from panel_app.calendar.vtimezone import transitions, vtimezone
+
+ROOT = Path(__file__).resolve().parents[2]
+ICAL_SCRIPT = ROOT / "tests" / "js" / "ics_to_utc.mjs"
+
+# (zone, local start) chosen for summer, winter, hours next to DST switches, and post-2038.
+CASES = [
+    ("Europe/Zurich", "2023-09-26 15:00"),  # the IPU panel, CEST
+    ("Europe/Zurich", "2024-01-16 15:00"),  # CET
+    ("Europe/Zurich", "2026-03-29 03:00"),  # first hour after spring-forward
+    ("Europe/Zurich", "2026-03-28 15:00"),  # the day before it
+    ("Europe/Zurich", "2026-10-25 03:30"),  # just after fall-back
+    ("Europe/Zurich", "2045-09-26 15:00"),  # beyond 2038
+    ("America/New_York", "2026-03-08 03:30"),
+    ("America/New_York", "2026-11-01 09:00"),
+    ("America/New_York", "2026-07-04 12:00"),
+    ("America/New_York", "2041-12-01 10:00"),
+    ("Australia/Sydney", "2026-04-05 03:00"),  # first hour after DST ends
+    ("Australia/Sydney", "2026-10-04 03:00"),  # first hour after DST starts
+    ("Australia/Sydney", "2026-06-15 18:00"),
+    ("Australia/Sydney", "2050-01-10 09:00"),
+    ("Asia/Kolkata", "2026-05-01 19:30"),
+    ("Asia/Kolkata", "2040-01-01 08:00"),
+    ("America/Sao_Paulo", "2026-12-01 10:00"),  # no DST any more
+    ("America/Sao_Paulo", "2019-01-26 10:00"),  # the last summer with DST
+    ("Pacific/Chatham", "2026-09-27 03:45"),  # 45-minute offsets, first hour of DST
+    ("Pacific/Chatham", "2026-04-05 02:45"),
+    ("Pacific/Chatham", "2044-07-01 12:00"),
+]
+
+
+def _local(zone: str, text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(zone))
+
+
+def _fake_registration(zone: str, start_utc: datetime, name="Amina Diallo", email="amina@parl.example"):
+    event = SimpleNamespace(
+        id=7, starts_at=start_utc, ends_at=start_utc + timedelta(minutes=90), timezone=zone, zone=ZoneInfo(zone),
+        organiser_email="events@ipu.example.org", organiser_name="Inter-Parliamentary Union",
+        calendar_sequence=0, status="published",
+    )
+    first, _, last = name.partition(" ")
+    return SimpleNamespace(id=42, event_id=7, event=event, email=email, full_name=name)
+
+
+def _invite(registration, summary="Panel", description="Join", join_url="https://zoom.example/j/1") -> bytes:
+    return builder.personal_invite(
+        registration, method="REQUEST", sequence=0, dtstamp=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        text=builder.InviteText(summary=summary, description=description), join_url=join_url,
+        organiser=("Inter-Parliamentary Union", "events@ipu.example.org"), domain="panel.test",
+    )
+
+
+def _ical_js(paths: list[Path]) -> list[dict]:
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules" / "ical.js").exists():
+        pytest.skip("node or node_modules/ical.js missing (run scripts/test.sh once)")
+    out = subprocess.run([node, str(ICAL_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(out.stdout)
+
+
+def _dateutil_utc(ics: bytes) -> datetime:
+    """Second, independent reader: dateutil's RFC 5545 VTIMEZONE parser (vobject's engine)."""
+    text = ics.decode("utf-8")
+    vtz = text[text.index("BEGIN:VTIMEZONE"):text.index("END:VTIMEZONE") + len("END:VTIMEZONE")]
+    zones = dateutil_tz.tzical(io.StringIO(vtz.replace("\r\n", "\n")))
+    match = re.search(r"^DTSTART;TZID=([^:]+):(\d{8}T\d{6})", text, re.M)
+    local = datetime.strptime(match.group(2), "%Y%m%dT%H%M%S").replace(tzinfo=zones.get(match.group(1)))
+    return local.astimezone(timezone.utc)
+
+
+def test_every_parser_reads_invites_at_the_zone_database_instant(tmp_path):
+    expected, paths, files = [], [], {}
+    for index, (zone, local_text) in enumerate(CASES):
+        start = _local(zone, local_text).astimezone(timezone.utc)
+        ics = _invite(_fake_registration(zone, start))
+        path = tmp_path / f"case{index}.ics"
+        path.write_bytes(ics)
+        paths.append(path)
+        files[str(path)] = ics
+        expected.append((zone, local_text, start))
+
+    results = _ical_js(paths)
+
+    assert len(results) == len(CASES)
+    for (zone, local_text, start), result, path in zip(expected, results, paths):
+        label = f"{zone} {local_text}"
+        assert result["start_zone"] == zone, label
+        assert result["start_utc"] == start.strftime("%Y-%m-%dT%H:%M:%SZ"), label
+        assert result["end_utc"] == (start + timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M:%SZ"), label
+        assert _dateutil_utc(files[str(path)]) == start, label
+
+
+@pytest.mark.parametrize("zone", ["Europe/Zurich", "America/New_York", "Australia/Sydney", "Pacific/Chatham"])
+def test_vtimezone_uses_one_yearly_rrule_per_observance_and_no_rdate_lists(zone):
+    text = vtimezone(zone, datetime(2030, 6, 1, tzinfo=timezone.utc)).to_ical().decode()
+    assert "RDATE" not in text
+    assert text.count("BEGIN:STANDARD") == 1 and text.count("BEGIN:DAYLIGHT") == 1
+    assert text.count("RRULE:FREQ=YEARLY") == 2 and "UNTIL" not in text
+
+
+def test_last_sunday_rules_stay_last_sunday_even_when_the_window_only_shows_fourth_sundays():
+    # 2044-2046: the last Sunday of March is also the 4th each year; in 2047 it is the 5th.
+    text = vtimezone("Europe/Zurich", datetime(2045, 6, 1, tzinfo=timezone.utc)).to_ical().decode()
+    assert "BYDAY=-1SU;BYMONTH=3" in text and "BYDAY=-1SU;BYMONTH=10" in text
+
+
+def test_transitions_match_the_zone_database_to_the_second():
+    found = transitions("America/New_York", datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc))
+    assert [t.at_utc for t in found] == [
+        datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc),
+        datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc),
+    ]
+    assert [t.name for t in found] == ["EDT", "EST"]
+
+
+def test_awkward_names_survive_escaped_and_folded_at_75_octets(tmp_path):
+    name = "Amina; Diallo, \U0001F389 Jr.\nمحمد بن عبد الله"
+    summary = "Solidarité parlementaire; soutien, \"MPs\" 🎉\nالتضامن البرلماني " * 2
+    description = "Line one, with; punctuation\nالسطر الثاني 🎉\n" * 4
+    start = _local("Europe/Zurich", "2026-09-29 15:00").astimezone(timezone.utc)
+    ics = _invite(_fake_registration("Europe/Zurich", start, name=name), summary=summary, description=description)
+
+    for line in ics.split(b"\r\n"):
+        assert len(line) <= 75
+        line.decode("utf-8")  # folding never splits a UTF-8 sequence
+    path = tmp_path / "names.ics"
+    path.write_bytes(ics)
+    [result] = _ical_js([path])
+    flat_name = " ".join(name.split())
+    assert result["attendee_cn"] == flat_name
+    assert result["summary"] == builder.one_line(summary)
+    assert result["description"] == description
+    vevent = Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert vevent["ATTENDEE"].params["CN"] == flat_name
+    assert str(vevent["DESCRIPTION"]) == description
+    assert "\n" not in ics.decode().split("BEGIN:VEVENT")[1].replace("\r\n", "")

@@ -1,0 +1,122 @@
+"""A real SMTP server (aiosmtpd) on loopback, and helpers to point the app at it and drain mail."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
+
+from panel_app.mail import services
+from panel_app.models import utcnow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RecordingHandler:
+    """Keeps every message received; refuses recipients listed in `refuse` with 550."""
+
+    def __init__(self):
+        self.envelopes: list[Envelope] = []
+        self.refuse: set[str] = set()
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def messages(self):
+        with self.lock:
+            return [message_from_bytes(e.content, policy=default_policy) for e in self.envelopes]
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1:<port>; `stop()` / `start()` simulate an outage on the same port."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.handler = RecordingHandler()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mail_to_smtp(app, monkeypatch):
+    """Point the app's mail settings at an SMTP server: `mail_to_smtp(server)` or a bare port."""
+
+    def configure(server_or_port):
+        port = server_or_port if isinstance(server_or_port, int) else server_or_port.port
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+        monkeypatch.setitem(app.config, "MAIL_DEFAULT_SENDER", "Panel registrations <noreply@panel.test>")
+
+    return configure
+
+
+@pytest.fixture
+def outbox(app, monkeypatch, tmp_path):
+    """Mail written to a fresh outbox folder (no MAIL_SERVER); yields the folder."""
+    folder = tmp_path / "outbox"
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(folder))
+    return folder
+
+
+@pytest.fixture
+def drain(db):
+    """Deliver everything due now (what the after-commit job and the sweep do)."""
+
+    def run(now=None, registration_id=None):
+        return services.deliver_until_done(db.session, now_fn=(lambda: now) if now else utcnow,
+                                           registration_id=registration_id)
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue(app):
+    """Start each test with an empty job queue (after-commit jobs pile up otherwise)."""
+    from panel_app.queue import queue
+
+    queue.huey.flush()
+    yield
+

@@ -1,0 +1,48 @@
+"""A dedicated app per test when a test needs settings the shared `app` fixture lacks
+(rate limits on, HTTPS base URL, proxy headers). The shared extensions (limiter, job
+queue) are re-bound to the shared app afterwards so other tests see their usual setup."""
+
+from __future__ import annotations
+
+import pytest
+
+from panel_app import create_app
+from panel_app.extensions import db as _db
+from panel_app.extensions import limiter
+from panel_app.queue import queue
+from tests import factories
+
+
+@pytest.fixture
+def make_isolated_app(tmp_path):
+    created = []
+    previous = queue._app
+
+    def make(migrate=True, **config):
+        instance = tmp_path / f"instance{len(created)}"
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": factories.TEST_SECRET_KEY,
+            "DATABASE_URL": f"sqlite:///{instance / 'db.sqlite3'}",
+            "INSTANCE_PATH": str(instance),
+            "BASE_URL": "http://panel.test",
+            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        settings.update(config)
+        application = create_app(settings)
+        created.append(application)
+        if migrate:
+            with application.app_context():
+                from flask_migrate import upgrade
+
+                upgrade()
+        return application
+
+    yield make
+    for application in created:
+        with application.app_context():
+            _db.engine.dispose()
+    if previous is not None:
+        queue.init_app(previous)
+        limiter.init_app(previous)
