@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -58,11 +59,29 @@ def _configure_secret_key(app: Flask) -> None:
             "random value shared by every web and worker process."
         )
     # Development default: one random key per instance folder, shared by all local processes.
-    key_file = Path(app.instance_path) / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(48))
-        os.chmod(key_file, 0o600)
-    app.config["SECRET_KEY"] = key_file.read_text().strip()
+    app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path) / "secret_key")
+
+
+def _instance_secret_key(key_file: Path) -> str:
+    """Read the instance's generated key, creating it once.
+
+    Several gunicorn workers start at the same moment: exclusive creation makes exactly one
+    of them write the key (private from the first byte), and the others wait for it, so every
+    process signs sessions and CSRF tokens with the same key.
+    """
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as stream:
+            stream.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # another process may be between creating and writing the file
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{key_file} is empty; delete it or set SECRET_KEY")
 
 
 def register_extensions(app: Flask) -> None:

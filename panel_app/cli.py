@@ -72,7 +72,13 @@ def create_event_command(slug, title, start, end, zone, languages, capacity, app
 @click.option("--role", type=click.Choice([r.value for r in UserRole]), default="organiser", show_default=True)
 def create_user_command(email, password, role):
     """Create an organiser account, or reset its password and role if it exists."""
-    email = email.strip().lower()
+    from panel_app.registration.validation import InvalidInput, normalise_email
+
+    try:
+        # The console looks accounts up by the lower-cased address (admin/auth.py).
+        email = normalise_email(email)[0].lower()
+    except InvalidInput:
+        _fail(f"{email.strip()!r} is not a valid email address")
     if len(password) < 8:
         _fail("the password must have at least 8 characters")
     user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -195,6 +201,14 @@ def register(app: Flask) -> None:
                     translations=DEMO_TRANSLATIONS,
                 ),
             )
+        elif event.ends_at <= utcnow() or event.status != "published":
+            # Demo data from an earlier run has gone stale: move it to the next slot so that
+            # registration is open again, as `demo` promises.
+            event.starts_at = parse_local(next_demo_start(), event.timezone)
+            event.ends_at = event.starts_at + timedelta(minutes=90)
+            event.registration_opens_at = event.registration_closes_at = None
+            event.status = "published"
+            event.calendar_sequence = (event.calendar_sequence or 0) + 1
         sample = Path(__file__).parent / "data" / "organisations_sample.csv"
         with sample.open(encoding="utf-8") as stream:
             import_csv(db.session, stream, deactivate_missing=False)

@@ -17,7 +17,7 @@ LOCALES=(fr es)
 
 extract() {
   "$PYBABEL" -q extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
-    -k lazy_pgettext:1c,2 --no-wrap --sort-by-file --project panel-app --copyright-holder "panel-app contributors" -o "$POT" .
+    -k lazy_pgettext:1c,2 -k _lp:1c,2 --no-wrap --sort-by-file --project panel-app --copyright-holder "panel-app contributors" -o "$POT" .
 }
 
 update() {

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, scoped_session
 
 from panel_app.admin.filters import RegistrationFilters
 from panel_app.attendance import services as attendance_services
@@ -63,14 +63,14 @@ def filtered(stmt: sa.Select, event_id: int, filters: RegistrationFilters) -> sa
     if filters.q:
         words = filters.q.split()[:8]  # each word must match somewhere: "diallo senegal"
         for word in words:
-            stmt = stmt.where(
-                sa.or_(
-                    Registration.first_name.icontains(word, autoescape=True),
-                    Registration.last_name.icontains(word, autoescape=True),
-                    Registration.email_normalized.icontains(word.casefold(), autoescape=True),
-                    Registration.organisation.icontains(word, autoescape=True),
-                )
-            )
+            # SQLite's LIKE folds ASCII case only: also try the usual capitalisations so
+            # "ñúñez" finds "Ñúñez" there (PostgreSQL's ILIKE folds every script anyway).
+            variants = dict.fromkeys((word, word.lower(), word.capitalize(), word.upper()))
+            conditions = [Registration.email_normalized.icontains(word.casefold(), autoescape=True)]
+            for variant in variants:
+                for column in (Registration.first_name, Registration.last_name, Registration.organisation):
+                    conditions.append(column.icontains(variant, autoescape=True))
+            stmt = stmt.where(sa.or_(*conditions))
     for name in ("status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state"):
         value = getattr(filters, name)
         if value:
@@ -202,9 +202,11 @@ def _status_changes(session: Session):
     request in another thread from being counted here.
     """
     changed: list[int] = []
+    # Flask-SQLAlchemy hands out a scoped_session proxy; rows belong to the real session.
+    actual = session.registry() if isinstance(session, scoped_session) else session
 
     def receiver(registration, **_):
-        if object_session(registration) is session:
+        if object_session(registration) is actual:
             changed.append(registration.id)
 
     signals.registration_status_changed.connect(receiver, weak=False)

@@ -55,30 +55,39 @@ def _participant(row: dict) -> services.Participant:
     )
 
 
-def instance_uuids(session: Session, client, event: Event) -> list[str]:
-    """Meeting UUIDs to read reports for (see module docstring)."""
+def instance_uuids(session: Session, client, event: Event) -> list[tuple[str, datetime | None]]:
+    """Meeting UUIDs to read reports for, with their start when Zoom says (see module docstring)."""
     known = list(session.scalars(sa.select(ZoomMeetingInstance.uuid).where(ZoomMeetingInstance.event_id == event.id)))
+    found: list[tuple[str, datetime | None]] = [(uuid, None) for uuid in known]
     if event.zoom_kind == "meetings":
         try:
             for item in client.past_instances(event.zoom_id):
                 uuid = item.get("uuid")
                 if uuid and uuid not in known:
-                    services.note_instance(session, event, uuid, started_at=parse_zoom_time(item.get("start_time")))
+                    found.append((uuid, parse_zoom_time(item.get("start_time"))))
                     known.append(uuid)
         except ZoomNotFound:
             pass
-    return known or [str(event.zoom_id)]
+    return found or [(str(event.zoom_id), None)]
 
 
 def import_attendance(session: Session, client, event: Event, *, now: datetime) -> ImportReport:
-    """Read every page of every instance's report and merge it; flushes (caller commits)."""
+    """Read every page of every instance's report and merge it; flushes (caller commits).
+
+    All reading from Zoom happens before the first write, so no database write lock is held
+    while waiting on the network (SQLite has one writer; the token cache needs it too).
+    Call it with no uncommitted writes in `session`.
+    """
     report = ImportReport()
-    for uuid in instance_uuids(session, client, event):
+    fetched: list[tuple[str, datetime | None, list[dict]]] = []
+    for uuid, started in instance_uuids(session, client, event):
         try:
-            rows = list(client.iter_report_participants(event.zoom_kind, uuid))
+            fetched.append((uuid, started, list(client.iter_report_participants(event.zoom_kind, uuid))))
         except ZoomNotFound:
             report.missing_instances.append(uuid)
-            continue
+    for uuid, started, rows in fetched:
+        if uuid != str(event.zoom_id):
+            services.note_instance(session, event, uuid, started_at=started)
         report.instances += 1
         for row in rows:
             joined = parse_zoom_time(row.get("join_time"))

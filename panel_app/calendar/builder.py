@@ -70,10 +70,22 @@ def _calendar(method: str | None) -> Calendar:
     return cal
 
 
+def _ambiguous(local: datetime) -> bool:
+    """True for a wall time that happens twice (the hour repeated when clocks go back)."""
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def _zoned(instant: datetime, zone) -> datetime:
+    # RFC 5545 says a repeated local time means its first occurrence, but ical.js takes the
+    # second; such an instant is written in UTC, which every parser reads the same way.
+    local = instant.astimezone(zone)
+    return instant.astimezone(timezone.utc) if _ambiguous(local) else local
+
+
 def _add_times(vevent: Event, event) -> None:
     zone = event.zone
-    vevent.add("DTSTART", event.starts_at.astimezone(zone))
-    vevent.add("DTEND", event.ends_at.astimezone(zone))
+    vevent.add("DTSTART", _zoned(event.starts_at, zone))
+    vevent.add("DTEND", _zoned(event.ends_at, zone))
 
 
 def _finish(cal: Calendar, vevent: Event, event) -> bytes:

@@ -199,5 +199,10 @@ def vtimezone(zone_name: str, starts_at: datetime, ends_at: datetime | None = No
     last_year = ends_at.astimezone(zone).year + 1
     # Cache per (zone, window, and whether a transition precedes the event): bursts of
     # invites for one event build it once.
-    text = _vtimezone_text(zone_name, first_year, last_year, starts_at.astimezone(timezone.utc))
-    return Timezone.from_ical(text)
+    return _vtimezone_component(zone_name, first_year, last_year, starts_at.astimezone(timezone.utc))
+
+
+@lru_cache(maxsize=256)
+def _vtimezone_component(zone_name: str, first_year: int, last_year: int, event_start_utc: datetime) -> Timezone:
+    # Shared, read-only: calendars only serialise it (bursts of invites reuse one object).
+    return Timezone.from_ical(_vtimezone_text(zone_name, first_year, last_year, event_start_utc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from panel_app.events.timefmt import event_time, format_instant
 from panel_app.registration.countries import country_name
@@ -23,6 +24,24 @@ STATUS_EXPLANATIONS = {
     "waitlisted": _l("The panel is full. If a seat becomes free, you will move up automatically and receive an email."),
     "declined": _l("The organisers could not accept this registration."),
     "cancelled": _l("This registration is cancelled."),
+}
+
+
+#: Event statuses, side-effect states and console roles, as organisers read them. Context
+#: keeps them apart from registration statuses ("Cancelled" is feminine for an
+#: inscription in French, masculine for an événement).
+STATE_LABELS = {
+    "draft": _lp("event status", "Draft"),
+    "published": _lp("event status", "Published"),
+    "cancelled": _lp("event status", "Cancelled"),
+    "none": _lp("sync state", "not needed"),
+    "pending": _lp("sync state", "pending"),
+    "done": _lp("sync state", "done"),
+    "sent": _lp("sync state", "sent"),
+    "failed": _lp("sync state", "failed"),
+    "viewer": _lp("role", "viewer"),
+    "organiser": _lp("role", "organiser"),
+    "admin": _lp("role", "administrator"),
 }
 
 
@@ -48,6 +67,11 @@ def register(app: Flask) -> None:
     @app.template_global()
     def status_label(status: str) -> str:
         return str(STATUS_LABELS.get(status, status))
+
+    @app.template_global()
+    def state_label(state: str) -> str:
+        """An event status, invite/Zoom/message state or console role in the page's language."""
+        return str(STATE_LABELS.get(state, state))
 
     @app.template_global()
     def status_explanation(status: str) -> str:

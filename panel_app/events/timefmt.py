@@ -98,7 +98,10 @@ def parse_local(value: str, zone_name: str) -> datetime:
     (autumn fall-back hour), since a panel's start must be one instant.
     """
     zone = ZoneInfo(zone_name)
-    naive = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
+    try:
+        naive = datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date and time written like 2023-09-26 15:00") from None
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
     if first.utcoffset() != second.utcoffset():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from panel_app.core.widgets import CachedSelect
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
@@ -75,7 +76,7 @@ class RegistrationForm(FlaskForm):
         validators=[RequiredText(message=_l("Enter your last name.")), CleanText(validation.NAME_MAX)],
     )
     email = StringField(_l("Email address"), validators=[RequiredText(message=_l("Enter your email address."))])
-    country = SelectField(_l("Country"), validate_choice=False)
+    country = SelectField(_l("Country"), validate_choice=False, widget=CachedSelect())  # ~250 options: see core.widgets
     organisation = StringField(
         _l("Parliament or organisation"),
         validators=[RequiredText(message=_l("Enter your parliament or organisation.")), CleanText(validation.TEXT_MAX)],

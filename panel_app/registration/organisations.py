@@ -8,6 +8,7 @@ absent from the file as inactive instead of deleting them (membership changes ov
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
@@ -34,19 +35,33 @@ def import_csv(session: Session, stream: IO[str], *, deactivate_missing: bool = 
     """Load or update organisations from CSV; rows with errors are reported, not imported."""
     report = ImportReport(errors=[])
     reader = csv.DictReader(stream)
-    missing = {"name", "affiliation_type"} - set(reader.fieldnames or [])
+    try:
+        fieldnames = set(reader.fieldnames or [])
+        rows = [(reader.line_num, row) for row in reader]  # line_num copes with quoted newlines
+    except (csv.Error, UnicodeDecodeError) as exc:
+        # Not a CSV file at all (binary, wrong encoding): say so rather than fail half-way.
+        report.errors.append(f"the file cannot be read as UTF-8 CSV: {exc}")
+        return report
+    missing = {"name", "affiliation_type"} - fieldnames
     if missing:
         report.errors.append(f"missing column(s): {', '.join(sorted(missing))}")
+        return report
+    if not rows:
+        # Importing an empty list would deactivate every organisation: surely a mistake.
+        report.errors.append("the file has a header but no organisations")
         return report
     existing = {o.name: o for o in session.scalars(sa.select(Organisation))}
     seen: set[str] = set()
     valid_types = {a.value for a in AffiliationType}
-    for line, row in enumerate(reader, start=2):
-        name = (row.get("name") or "").strip()
+    for line, row in rows:
+        name = unicodedata.normalize("NFC", " ".join((row.get("name") or "").split()))
         country = (row.get("country") or "").strip().upper()
         kind = (row.get("affiliation_type") or "").strip()
         if not name or len(name) > 300:
             report.errors.append(f"line {line}: name is empty or longer than 300 characters")
+            continue
+        if name in seen:
+            report.errors.append(f"line {line}: {name!r} appears more than once")
             continue
         if country and country not in country_codes():
             report.errors.append(f"line {line}: unknown country code {country!r}")

@@ -56,8 +56,8 @@ def sync_command(slug):
             bars = []
 
             def progress(ids, label=event.slug):
-                bar = click.progressbar(ids, label=f"{label}: pushing {len(ids)} change(s) to Zoom",
-                                        show_pos=True, file=click.get_text_stream("stdout"))
+                click.echo(f"{label}: pushing {len(ids)} change(s) to Zoom")
+                bar = click.progressbar(ids, label=label, show_pos=True)
                 bars.append(bar)
                 return bar
 

@@ -256,7 +256,10 @@ class ZoomClient:
                 if throttled > s.max_rate_limit_retries:
                     raise ZoomRateLimited(f"Zoom kept rate-limiting: {message}", retry_at=now + timedelta(seconds=30),
                                           status=status, code=code)
-                delay = (retry_at - now).total_seconds() if retry_at else self._backoff(throttled)
+                # Per-second windows clear within a second: a short, jittered pause is enough,
+                # growing only if the 429s persist (another client sharing the account).
+                delay = (retry_at - now).total_seconds() if retry_at else \
+                    min(2 ** (throttled - 1), 8) * random.uniform(0.1, 0.3)
                 self.pacer.penalise(delay)
                 self.sleep(delay)
                 continue

@@ -12,12 +12,14 @@
       var end = new Date(node.getAttribute("data-end"));
       if (isNaN(start) || isNaN(end)) return;
       var lang = node.getAttribute("data-lang") || document.documentElement.lang || "en";
+      // Same conventions as the official time: international English has a 24-hour clock.
+      if (lang === "en") lang = "en-GB";
       var day = new Intl.DateTimeFormat(lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
       var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
       var sameDay = day.format(start) === day.format(end);
       node.textContent = node.getAttribute("data-label") + " " + day.format(start) + ", " +
         time.format(start) + " – " + (sameDay ? "" : day.format(end) + ", ") + time.format(end) +
-        (zone ? " (" + zone + ")" : "");
+        (zone && zone !== "UTC" && zone !== "Etc/UTC" ? " (" + zone + ")" : "");
       node.hidden = false;
     });
   }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, console_available, in_days
+from tests.browser.conftest import PHONE, console_available, in_days, screenshot_dir
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,10 @@ def _heading_problems(levels: list[int]) -> list[str]:
 
 def _audit(page, axe_violations, label: str) -> list[str]:
     """Everything wrong with the page currently shown, as readable lines."""
+    folder = screenshot_dir()
+    if folder:  # for a human to look at: BROWSER_SCREENSHOTS=/tmp/shots
+        name = f"{page.locator('html').get_attribute('lang')}-{label.replace(' ', '-')}.png"
+        page.screenshot(path=str(folder / name), full_page=True)
     problems = [f"{label}: axe {v['impact']} {v['id']} ({v['help']}) at {v['targets']}" for v in axe_violations(page)]
     problems += [f"{label}: {p}" for p in _heading_problems(page.evaluate(HEADINGS_JS))]
     return problems

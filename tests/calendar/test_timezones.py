@@ -45,9 +45,12 @@ CASES = [
     ("America/Sao_Paulo", "2026-12-01 10:00"),  # no DST any more
     ("America/Sao_Paulo", "2019-01-26 10:00"),  # the last summer with DST
     ("Pacific/Chatham", "2026-09-27 03:45"),  # 45-minute offsets, first hour of DST
-    ("Pacific/Chatham", "2026-04-05 02:45"),
+    ("Pacific/Chatham", "2026-04-05 02:45"),  # happens twice (clocks go back): written in UTC
+    ("Europe/Zurich", "2026-10-25 02:30"),  # happens twice: written in UTC
     ("Pacific/Chatham", "2044-07-01 12:00"),
 ]
+
+AMBIGUOUS = {("Pacific/Chatham", "2026-04-05 02:45"), ("Europe/Zurich", "2026-10-25 02:30")}
 
 
 def _local(zone: str, text: str) -> datetime:
@@ -86,6 +89,9 @@ def _dateutil_utc(ics: bytes) -> datetime:
     vtz = text[text.index("BEGIN:VTIMEZONE"):text.index("END:VTIMEZONE") + len("END:VTIMEZONE")]
     zones = dateutil_tz.tzical(io.StringIO(vtz.replace("\r\n", "\n")))
     match = re.search(r"^DTSTART;TZID=([^:]+):(\d{8}T\d{6})", text, re.M)
+    if match is None:  # written in UTC
+        match = re.search(r"^DTSTART:(\d{8}T\d{6})Z", text, re.M)
+        return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
     local = datetime.strptime(match.group(2), "%Y%m%dT%H%M%S").replace(tzinfo=zones.get(match.group(1)))
     return local.astimezone(timezone.utc)
 
@@ -106,7 +112,8 @@ def test_every_parser_reads_invites_at_the_zone_database_instant(tmp_path):
     assert len(results) == len(CASES)
     for (zone, local_text, start), result, path in zip(expected, results, paths):
         label = f"{zone} {local_text}"
-        assert result["start_zone"] == zone, label
+        assert result["start_zone"] == (zone if result["tzid"] else "UTC"), label
+        assert (result["tzid"] is None) == ((zone, local_text) in AMBIGUOUS), label
         assert result["start_utc"] == start.strftime("%Y-%m-%dT%H:%M:%SZ"), label
         assert result["end_utc"] == (start + timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M:%SZ"), label
         assert _dateutil_utc(files[str(path)]) == start, label

@@ -24,7 +24,11 @@ LANGUAGES = ("fr", "es")
 
 
 def _key(message) -> str:
-    return message.id if isinstance(message.id, str) else message.id[0]
+    msgid = message.id if isinstance(message.id, str) else message.id[0]
+    context = message.context
+    if isinstance(context, bytes):  # babel's .mo reader leaves msgctxt undecoded
+        context = context.decode("utf-8")
+    return f"{context}\x04{msgid}" if context else msgid
 
 
 def _read_po(lang: str):

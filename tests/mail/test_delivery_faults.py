@@ -24,7 +24,7 @@ def _queue_confirmations(db, make_event, make_registration, count=1, **event_fie
     event = make_event(**event_fields)
     registrations = []
     for _ in range(count):
-        registration, _ = make_registration(event)
+        registration, _ = make_registration(event, language="en")
         services.queue_message(db.session, registration, "confirmed", now=utcnow())
         registrations.append(registration)
     db.session.commit()
@@ -182,8 +182,8 @@ def test_reminders_go_out_once_per_offset(app, db, make_event, make_registration
     monkeypatch.setitem(app.config, "REMINDER_OFFSETS_HOURS", "24,1")
     now = utcnow()
     event = make_event(starts_at=now + timedelta(hours=23), ends_at=now + timedelta(hours=24))
-    registration, _ = make_registration(event, status_changed_at=now - timedelta(days=3))
-    make_registration(event, status="waitlisted", status_changed_at=now - timedelta(days=3))
+    registration, _ = make_registration(event, language="en", status_changed_at=now - timedelta(days=3))
+    make_registration(event, language="en", status="waitlisted", status_changed_at=now - timedelta(days=3))
 
     assert services.schedule_reminders(db.session, now=now) == 1
     db.session.commit()

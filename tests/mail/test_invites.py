@@ -27,6 +27,7 @@ def _vevent(message):
 
 
 def _register(client, submit_form, event, **fields):
+    fields.setdefault("language", "en")  # the texts checked below are the English ones
     response = submit_form(client, f"/events/{event.slug}/register", registration_form_data(**fields))
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response.headers["Location"].split("/registrations/")[1].split("?")[0]
@@ -37,7 +38,7 @@ def test_registration_sends_imip_invite_with_mime_structure_and_personal_links(
 ):
     mail_to_smtp(smtp_server)
     event = make_event(title="Parliamentary solidarity: MPs, staff; all")
-    token = _register(client, submit_form, event, first_name="Amina", last_name="Diallo, Jr.", email="amina@parl.example")
+    token = _register(client, submit_form, event, first_name="Amina", last_name="Diallo, Jr.", email="amina@parl.example", language="fr")
 
     report = drain()
 
@@ -169,9 +170,9 @@ def test_event_change_sends_updated_invite_with_next_sequence_to_every_confirmed
     mail_to_smtp(smtp_server)
     event = make_event()
     for _ in range(3):
-        registration, _token = make_registration(event)
+        registration, _token = make_registration(event, language="en")
         services.queue_message(db.session, registration, "confirmed", now=utcnow())
-    make_registration(event, status="waitlisted", invite_state="none")
+    make_registration(event, language="en", status="waitlisted", invite_state="none")
     db.session.commit()
     drain()
     assert len(smtp_server.messages) == 3
@@ -196,9 +197,9 @@ def test_event_cancellation_cancels_invites_and_notifies_the_waiting_list_withou
 ):
     mail_to_smtp(smtp_server)
     event = make_event()
-    confirmed, _ = make_registration(event, email="seat@parl.example")
+    confirmed, _ = make_registration(event, language="en", email="seat@parl.example")
     services.queue_message(db.session, confirmed, "confirmed", now=utcnow())
-    make_registration(event, status="waitlisted", email="wait@parl.example", invite_state="none")
+    make_registration(event, language="en", status="waitlisted", email="wait@parl.example", invite_state="none")
     db.session.commit()
     drain()
 
@@ -219,7 +220,7 @@ def test_personal_zoom_link_arriving_later_goes_out_as_next_sequence_and_plain_r
 ):
     mail_to_smtp(smtp_server)
     event = make_event()
-    registration, _ = make_registration(event)
+    registration, _ = make_registration(event, language="en")
     services.queue_message(db.session, registration, "confirmed", now=utcnow())
     db.session.commit()
     drain()
@@ -245,7 +246,7 @@ def test_changes_before_sending_fold_into_the_waiting_invite(app, db, make_event
                                                            mail_to_smtp, drain):
     mail_to_smtp(smtp_server)
     event = make_event()
-    registration, _ = make_registration(event)
+    registration, _ = make_registration(event, language="en")
     services.queue_message(db.session, registration, "confirmed", now=utcnow())
     db.session.commit()
     event.starts_at += timedelta(hours=1)

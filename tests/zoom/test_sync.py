@@ -236,13 +236,14 @@ def test_worker_killed_after_zoom_answered_does_not_create_a_second_registrant(z
 def test_two_workers_never_both_add_the_same_row(zoom_event, sim, app):
     event = zoom_event()
     registrations = [register(event, n) for n in range(10)]
+    ids = [r.id for r in registrations]  # plain ids: ORM objects belong to this thread's session
     sim.delay_next(10, 0.05)  # widen the race window
     outcomes: list[str] = []
 
     def worker():
         with app.app_context():
-            for registration in registrations:
-                outcomes.append(sync_registration_job(registration.id))
+            for registration_id in ids:
+                outcomes.append(sync_registration_job(registration_id))
             db.session.remove()
 
     threads = [threading.Thread(target=worker) for _ in range(3)]

@@ -1,0 +1,102 @@
+"""Attendance computation: pairing, rejoins, out-of-order delivery, overlaps, walk-ins, manual marks."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from panel_app.attendance import services
+from panel_app.attendance.services import Participant, merge_intervals, pair_points
+from panel_app.models.attendance import AttendanceSession, WalkIn
+
+
+def t(minute: int) -> datetime:
+    return datetime(2030, 1, 1, 13, 0, tzinfo=timezone.utc) + timedelta(minutes=minute)
+
+
+def test_overlapping_stays_are_not_counted_twice():
+    assert merge_intervals([(t(0), t(30)), (t(10), t(40)), (t(50), t(60)), (t(60), t(70))]) == [
+        (t(0), t(40)), (t(50), t(70))]
+
+
+def test_rejoins_pair_in_time_order_whatever_the_delivery_order():
+    joins, leaves = [t(40), t(0)], [t(60), t(30)]
+    assert pair_points(joins, leaves, open_end=None, start_fallback=None) == [(t(0), t(30)), (t(40), t(60))]
+
+
+def test_open_join_ends_at_meeting_end_and_lost_join_starts_at_meeting_start():
+    assert pair_points([t(10)], [], open_end=t(90), start_fallback=t(0)) == [(t(10), t(90))]
+    assert pair_points([], [t(20)], open_end=t(90), start_fallback=t(0)) == [(t(0), t(20))]
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event(starts_at=t(0), ends_at=t(90), zoom_meeting_id="81234567890")
+
+
+def test_shuffled_webhooks_give_the_same_summary(db, event, make_registration):
+    registration, _ = make_registration(event, zoom_registrant_id="REG1", email="Amina@Parl.example",
+                                        email_normalized="amina@parl.example")
+    points = [("j", t(0)), ("l", t(20)), ("j", t(25)), ("l", t(50)), ("j", t(45)), ("l", t(60))]
+    random.Random(4).shuffle(points)
+    person = Participant(name="Amina", registrant_id="REG1")
+    for kind, at in points + points[:2]:  # and a couple of redeliveries
+        services.record_point(db.session, event, person, meeting_uuid="u1", now=t(200),
+                              **({"joined_at": at} if kind == "j" else {"left_at": at}))
+    db.session.commit()
+    assert registration.attended is True
+    assert registration.attended_minutes == 55  # 0-20, 25-60 (the second device overlapped)
+    assert registration.first_joined_at == t(0)
+    assert services.attendance_share(registration) == pytest.approx(55 / 90)
+    assert services.sessions_of(db.session, registration, now=t(200)) == [(t(0), t(20)), (t(25), t(60))]
+
+
+def test_matching_by_registrant_id_then_email_and_walk_ins_kept(db, event, make_registration):
+    by_id, _ = make_registration(event, zoom_registrant_id="REG1")
+    by_email, _ = make_registration(event, email="Pedro@Congreso.example", email_normalized="pedro@congreso.example")
+    services.record_point(db.session, event, Participant(registrant_id="REG1", email="other@x.example"),
+                          meeting_uuid="u1", joined_at=t(0), now=t(5))
+    services.record_point(db.session, event, Participant(email="PEDRO@congreso.EXAMPLE"), meeting_uuid="u1",
+                          joined_at=t(1), now=t(5))
+    services.record_point(db.session, event, Participant(name="Dial-in user", user_id="99"), meeting_uuid="u1",
+                          joined_at=t(2), now=t(5))
+    db.session.commit()
+    assert by_id.attended and by_email.attended
+    walk_in = db.session.scalar(sa.select(WalkIn))
+    assert walk_in.participant_key == "u:99" and walk_in.attended_minutes == 3  # still in, meeting running
+
+
+def test_manual_marks_are_never_overwritten(db, event, make_registration):
+    registration, _ = make_registration(event, zoom_registrant_id="REG1")
+    services.mark_attended(db.session, registration, False, now=t(0), actor="organiser")
+    services.record_point(db.session, event, Participant(registrant_id="REG1"), meeting_uuid="u1",
+                          joined_at=t(0), now=t(100))
+    services.recompute_event(db.session, event, now=t(100), final=True)
+    db.session.commit()
+    assert registration.attended is False and registration.attendance_source == "manual"
+
+
+def test_report_is_authoritative_and_final_import_marks_absentees(db, event, make_registration):
+    came, _ = make_registration(event, zoom_registrant_id="REG1")
+    absent, _ = make_registration(event)
+    services.record_point(db.session, event, Participant(registrant_id="REG1"), meeting_uuid="u1",
+                          joined_at=t(0), now=t(100))  # leave webhook lost
+    services.note_instance(db.session, event, "u1", ended_at=t(90))
+    services.recompute_event(db.session, event, now=t(100))
+    assert came.attended_minutes == 90
+    services.record_report_stay(db.session, event, Participant(registrant_id="REG1"), meeting_uuid="u1",
+                                joined_at=t(0), left_at=t(35))
+    services.recompute_event(db.session, event, now=t(100), final=True)
+    db.session.commit()
+    assert came.attended_minutes == 35
+    assert absent.attended is False and absent.attended_minutes == 0
+
+
+def test_unknown_before_any_data(db, event, make_registration):
+    registration, _ = make_registration(event)
+    services.recompute_event(db.session, event, now=t(10))
+    assert registration.attended is None and services.attendance_share(registration) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceSession)) == 0

@@ -1,0 +1,82 @@
+"""The registrant's interpretation language sets the language of their email and invite,
+whatever language the site was browsed in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+from icalendar import Calendar
+
+from panel_app.mail import services
+from panel_app.models import utcnow
+from tests.factories import registration_form_data
+
+
+@pytest.fixture
+def outbox(app, monkeypatch, tmp_path):
+    folder = tmp_path / "outbox"
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue(app):
+    from panel_app.queue import queue
+
+    queue.huey.flush()
+    yield
+
+
+def _sent_message(db, folder):
+    services.deliver_until_done(db.session, now_fn=utcnow)
+    [path] = sorted(folder.rglob("*.eml"))
+    return message_from_bytes(path.read_bytes(), policy=default_policy)
+
+
+def _parts(message) -> dict[str, str]:
+    return {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
+
+
+@pytest.mark.parametrize(
+    "language, subject, expected",
+    [
+        ("fr", "Inscription confirmée", ["Votre inscription est confirmée", "Bonjour", "Langue d’interprétation", "15\u00a0h\u00a000", "Cordialement"]),
+        ("es", "Inscripción confirmada", ["Su inscripción está confirmada", "Estimado/a", "Idioma de interpretación", "Atentamente"]),
+    ],
+)
+def test_confirmation_email_and_invite_are_in_the_interpretation_language(
+    db, client, make_event, submit_form, outbox, language, subject, expected
+):
+    event = make_event(
+        starts_at=datetime(2031, 9, 26, 13, 0, tzinfo=timezone.utc),
+        ends_at=datetime(2031, 9, 26, 14, 30, tzinfo=timezone.utc),
+        title="Parliamentary solidarity",
+        translations={"fr": {"title": "Solidarité parlementaire"}, "es": {"title": "Solidaridad parlamentaria"}},
+    )
+    # Browsing in English; only the interpretation language says French or Spanish.
+    response = submit_form(
+        client, f"/events/{event.slug}/register?lang=en", registration_form_data(language=language)
+    )
+    assert response.status_code == 303
+
+    message = _sent_message(db, outbox)
+    parts = _parts(message)
+    text, html = parts["text/plain"], parts["text/html"]
+    assert message["Content-Language"] == language
+    title = event.translations[language]["title"]
+    assert message["Subject"].startswith(subject) and message["Subject"].endswith(title), message["Subject"]
+    for phrase in expected:
+        assert phrase in text, phrase
+    assert f'lang="{language}"' in html
+    for english in ("Dear ", "Kind regards", "Interpretation language", "Your registration is confirmed"):
+        assert english not in text and english not in html, english
+
+    vevent = Calendar.from_ical(parts["text/calendar"]).walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == title
+    description = str(vevent["DESCRIPTION"])
+    assert "Interpretation language" not in description
+    assert ("Langue d’interprétation" if language == "fr" else "Idioma de interpretación") in description
