@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab  # noqa: F401  (crontab re-exported for job modules)
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,26 @@ class _Job:
         return task.schedule(args=args, kwargs=kwargs, delay=delay, eta=eta)
 
 
+class _Binding:
+    """One app's Huey instance and its bound tasks (kept in `app.extensions["job_queue"]`)."""
+
+    def __init__(self, app: Flask, huey: Huey):
+        self.app = app
+        self.huey = huey
+        self.tasks: dict[str, Any] = {}
+
+
 class JobQueue:
-    """Registry of jobs bound to one Huey instance per app."""
+    """Registry of declared jobs; each app binds them to its own Huey instance.
+
+    Lookups (`huey`, enqueueing) use the current app's binding when an app context is
+    active, else the most recently bound app (the worker command, scripts).
+    """
 
     def __init__(self):
         self._jobs: list[_Job] = []
         self._periodic: list[tuple[Callable, Any, dict]] = []
-        self.huey: Huey | None = None
-        self._huey_tasks: dict[str, Any] = {}
-        self._app: Flask | None = None
+        self._last: _Binding | None = None
 
     def task(self, **options) -> Callable[[Callable], _Job]:
         """Declare a job. Options go to Huey (retries, retry_delay, priority...)."""
@@ -61,8 +72,8 @@ class JobQueue:
         def decorate(fn: Callable) -> _Job:
             job = _Job(self, fn, options)
             self._jobs.append(job)
-            if self.huey is not None:
-                self._bind(job)
+            if self._last is not None:
+                self._bind(self._last, job)
             return job
 
         return decorate
@@ -72,8 +83,8 @@ class JobQueue:
 
         def decorate(fn: Callable) -> Callable:
             self._periodic.append((fn, validate_datetime, options))
-            if self.huey is not None:
-                self._bind_periodic(fn, validate_datetime, options)
+            if self._last is not None:
+                self._bind_periodic(self._last, fn, validate_datetime, options)
             return fn
 
         return decorate
@@ -81,30 +92,40 @@ class JobQueue:
     def init_app(self, app: Flask) -> None:
         cfg = app.config
         immediate = bool(cfg.get("HUEY_IMMEDIATE"))
+        name = cfg.get("HUEY_NAME", "panel")
         if cfg.get("REDIS_URL") and not immediate:
-            self.huey = RedisHuey(cfg.get("HUEY_NAME", "panel"), url=cfg["REDIS_URL"], utc=True)
+            huey = RedisHuey(name, url=cfg["REDIS_URL"], utc=True)
         else:
-            self.huey = SqliteHuey(
-                cfg.get("HUEY_NAME", "panel"),
-                filename=cfg["HUEY_SQLITE_PATH"],
-                utc=True,
-                immediate=immediate,
-                timeout=30,
-            )
-        self._app = app
-        self._huey_tasks = {}
-        app.extensions["job_queue"] = self
+            huey = SqliteHuey(name, filename=cfg["HUEY_SQLITE_PATH"], utc=True, immediate=immediate, timeout=30)
+        binding = _Binding(app, huey)
         for job in self._jobs:
-            self._bind(job)
+            self._bind(binding, job)
         for fn, validate, options in self._periodic:
-            self._bind_periodic(fn, validate, options)
+            self._bind_periodic(binding, fn, validate, options)
+        app.extensions["job_queue"] = binding
+        self._last = binding
 
-    def _in_app_context(self, fn: Callable) -> Callable:
+    @property
+    def _binding(self) -> _Binding | None:
+        if has_app_context():
+            binding = current_app.extensions.get("job_queue")
+            if binding is not None:
+                return binding
+        return self._last
+
+    @property
+    def huey(self) -> Huey | None:
+        """The Huey instance of the current app (or of the last app bound)."""
+        binding = self._binding
+        return binding.huey if binding else None
+
+    @staticmethod
+    def _in_app_context(app: Flask, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def run(*args, **kwargs):
             from panel_app.extensions import db
 
-            with self._app.app_context():
+            with app.app_context():
                 try:
                     return fn(*args, **kwargs)
                 finally:
@@ -112,17 +133,20 @@ class JobQueue:
 
         return run
 
-    def _bind(self, job: _Job) -> None:
-        self._huey_tasks[job.name] = self.huey.task(name=job.name, **job.options)(self._in_app_context(job.fn))
+    def _bind(self, binding: _Binding, job: _Job) -> None:
+        task = binding.huey.task(name=job.name, **job.options)(self._in_app_context(binding.app, job.fn))
+        binding.tasks[job.name] = task
 
-    def _bind_periodic(self, fn: Callable, validate, options: dict) -> None:
+    def _bind_periodic(self, binding: _Binding, fn: Callable, validate, options: dict) -> None:
         name = f"{fn.__module__}.{fn.__qualname__}"
-        self._huey_tasks[name] = self.huey.periodic_task(validate, name=name, **options)(self._in_app_context(fn))
+        task = binding.huey.periodic_task(validate, name=name, **options)(self._in_app_context(binding.app, fn))
+        binding.tasks[name] = task
 
     def huey_task(self, job: _Job):
-        if self.huey is None:
+        binding = self._binding
+        if binding is None:
             raise RuntimeError("the job queue is not initialised; call queue.init_app(app) in create_app")
-        return self._huey_tasks[job.name]
+        return binding.tasks[job.name]
 
 
 queue = JobQueue()

@@ -17,9 +17,9 @@ def restore_job_queue():
     """Building another app rebinds the process-wide job queue; put the test app's back."""
     from panel_app.queue import queue
 
-    saved = (queue.huey, queue._app, dict(queue._huey_tasks))
+    saved = queue._last
     yield
-    queue.huey, queue._app, queue._huey_tasks = saved
+    queue._last = saved
 
 
 @pytest.fixture

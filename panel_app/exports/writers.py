@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
@@ -61,16 +61,32 @@ def _local(value: datetime, zone: ZoneInfo) -> datetime:
     return value.astimezone(zone).replace(tzinfo=None)
 
 
-def _csv_cell(column: Column, value, zone: ZoneInfo, yes: str, no: str) -> str:
-    if value is None:
-        return ""
+def _csv_formatter(column: Column, zone: ZoneInfo, yes: str, no: str) -> Callable[[object], str]:
+    """A function turning this column's value into CSV text (chosen once, not per cell)."""
+    get = column.get
     if column.kind == "datetime":
-        return _local(value, zone).strftime("%Y-%m-%d %H:%M")
-    if column.kind == "bool":
-        return yes if value else no
-    if column.kind == "int":
-        return str(int(value))
-    return neutralise(str(value))
+        def fmt(row):
+            value = get(row)
+            if value is None:
+                return ""
+            local = value.astimezone(zone)
+            return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    elif column.kind == "bool":
+        def fmt(row):
+            value = get(row)
+            return "" if value is None else (yes if value else no)
+    elif column.kind == "int":
+        def fmt(row):
+            value = get(row)
+            return "" if value is None else str(int(value))
+    else:
+        def fmt(row):
+            value = get(row)
+            if value is None:
+                return ""
+            text = value if isinstance(value, str) else str(value)
+            return "'" + text if text and text.startswith(FORMULA_TRIGGERS) else text
+    return fmt
 
 
 def csv_chunks(
@@ -81,11 +97,13 @@ def csv_chunks(
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow([neutralise(c.header) for c in columns])
+    formatters = [_csv_formatter(c, zone, yes, no) for c in columns]
+    batch_rows = CSV_BATCH_ROWS
     pending = 0
     for row in rows:
-        writer.writerow([_csv_cell(c, c.get(row), zone, yes, no) for c in columns])
+        writer.writerow([fmt(row) for fmt in formatters])
         pending += 1
-        if pending >= CSV_BATCH_ROWS:
+        if pending >= batch_rows:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate(0)
@@ -124,22 +142,25 @@ def write_xlsx(
         for index, column in enumerate(columns):
             sheet.write_string(0, index, neutralise(column.header), header_format)
         sheet.freeze_panes(1, 0)
+        # One typed writer per column, chosen once: XlsxWriter's generic write() would
+        # inspect every value, and a string that looks like a formula must stay a string.
+        writers = []
+        for column in columns:
+            if column.kind == "datetime":
+                writers.append((column.get, lambda r, c, v: sheet.write_datetime(r, c, _local(v, zone), datetime_format)))
+            elif column.kind == "int":
+                writers.append((column.get, lambda r, c, v: sheet.write_number(r, c, int(v))))
+            elif column.kind == "bool":
+                writers.append((column.get, lambda r, c, v: sheet.write_boolean(r, c, bool(v))))
+            else:
+                writers.append((column.get, lambda r, c, v: sheet.write_string(
+                    r, c, neutralise(v if isinstance(v, str) else str(v))[:XLSX_CELL_MAX])))
         count = 0
         for count, row in enumerate(rows, start=1):
-            for index, column in enumerate(columns):
-                value = column.get(row)
-                if value is None:
-                    continue
-                if column.kind == "datetime":
-                    sheet.write_datetime(count, index, _local(value, zone), datetime_format)
-                elif column.kind == "int":
-                    sheet.write_number(count, index, int(value))
-                elif column.kind == "bool":
-                    sheet.write_boolean(count, index, bool(value))
-                elif isinstance(value, (date, datetime)):
-                    sheet.write_string(count, index, value.isoformat())
-                else:
-                    sheet.write_string(count, index, neutralise(str(value))[:XLSX_CELL_MAX])
+            for index, (get, write) in enumerate(writers):
+                value = get(row)
+                if value is not None:
+                    write(count, index, value)
         sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     finally:
         workbook.close()

@@ -25,6 +25,7 @@ from panel_app.models.zoom import ZoomApiState, ZoomWebhookDelivery
 __all__ = [
     "ACTIVE_STATUSES",
     "AffiliationType",
+    "AttendanceSession",
     "AuditEntry",
     "ApprovalMode",
     "Base",
@@ -46,4 +47,8 @@ __all__ = [
     "User",
     "UserRole",
     "utcnow",
+    "WalkIn",
+    "ZoomApiState",
+    "ZoomMeetingInstance",
+    "ZoomWebhookDelivery",
 ]

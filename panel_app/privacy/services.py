@@ -84,6 +84,11 @@ def _erase_linked_copies(session: Session, registration_ids: list[int]) -> None:
         session.execute(
             sa.update(audit).where(audit.c.registration_id.in_(registration_ids)).values(details={"erased": True})
         )
+    notifications = _table(session, "notifications", "registration_id", "last_error")
+    if notifications is not None:  # SMTP errors often quote the recipient's address
+        session.execute(
+            sa.update(notifications).where(notifications.c.registration_id.in_(registration_ids)).values(last_error=None)
+        )
 
 
 def _erase_event_copies(session: Session, event_id: int) -> None:

@@ -178,7 +178,12 @@ def _request_invite(session: Session, registration: Registration, now: datetime)
         log.info("mail.services.request_invite not available; registration %s keeps its earlier invite",
                  registration.id)
         return
-    request_invite(session, registration, now=now)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return  # the invite goes out with the personal link once they are confirmed
+    try:
+        request_invite(session, registration, now=now)
+    except ValueError as exc:  # e.g. the event was cancelled meanwhile: no invite to refresh
+        log.info("no new invite for registration %s: %s", registration.id, exc)
 
 
 def _store_join_url(session: Session, registration: Registration, join_url: str | None, now: datetime) -> None:

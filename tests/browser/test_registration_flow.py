@@ -48,7 +48,7 @@ def test_french_visitor_on_a_phone_registers_end_to_end(new_page, make_event):
     expect(page.get_by_role("heading", level=1)).to_have_text("Votre inscription")
     expect(page.get_by_text("Merci, Amélie.")).to_be_visible()
     expect(page.locator(".badge")).to_have_text("Confirmée")
-    expect(page.locator(".event-time")).to_contain_text(re.compile(r"\d\d h \d\d"))
+    expect(page.locator(".event-time")).to_contain_text(re.compile(r"\d\d\sh\s\d\d"))
     _shot(page, "fr-registered-phone")
     # Only the session cookie: the visitor never used the language switcher.
     assert {c["name"] for c in page.context.cookies()} <= {"session"}

@@ -225,7 +225,6 @@ def test_redis_queue_delivers_the_invite(app, database_url, client, make_event, 
     if not redis_url:
         pytest.skip("TEST_REDIS_URL not set")
     from panel_app import create_app
-    from panel_app.queue import queue
     from tests import factories
 
     mail_to_smtp(smtp_server)
@@ -235,7 +234,7 @@ def test_redis_queue_delivers_the_invite(app, database_url, client, make_event, 
         "REDIS_URL": redis_url, "HUEY_NAME": f"test-mail-{uuid.uuid4().hex[:8]}",
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port, "MAIL_TIMEOUT": 5,
     })
-    huey = queue.huey
+    huey = redis_app.extensions["job_queue"].huey
     try:
         assert type(huey).__name__ == "RedisHuey"
         event = make_event()
@@ -248,4 +247,3 @@ def test_redis_queue_delivers_the_invite(app, database_url, client, make_event, 
         assert len(smtp_server.messages) == 1
     finally:
         huey.flush()
-        queue.init_app(app)  # give the shared job registry back to the session's app
