@@ -107,6 +107,7 @@ def main() -> int:
     print(f"achieved rate {achieved:.2f} req/s = {achieved / args.limit:.3f} of the {args.limit} req/s limit "
           f"(goal >= 0.9)")
     print(f"duplicates {duplicates}; losses {losses}; in Zoom {len(in_zoom)} / {args.count}; done {done}")
+    print(f"(machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     return 0 if achieved / args.limit >= 0.9 and duplicates == 0 and losses == 0 else 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp  # "Title" of an event, not a salutation
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,7 +25,9 @@ from panel_app.events.timefmt import parse_local
 from panel_app.models import ApprovalMode, UserRole
 from panel_app.registration import validation
 from panel_app.registration.countries import country_choices, country_codes
-from panel_app.registration.forms import AFFILIATION_LABELS, ROLE_LABELS, SALUTATIONS, CleanText, RequiredText
+from panel_app.registration.forms import (
+    AFFILIATION_LABELS, ROLE_LABELS, SALUTATION_LABELS, SALUTATIONS, CleanText, RequiredText,
+)
 
 LOCAL_TIME_HINT = _l("Local time of the event's zone, as YYYY-MM-DD HH:MM (24-hour clock).")
 
@@ -73,7 +76,7 @@ class EventForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter the address.")), Length(max=100)],
         description=_l("Lower-case letters, digits and hyphens; it becomes /events/<slug>."),
     )
-    title = StringField(_l("Title"), validators=[RequiredText(message=_l("Enter a title.")), CleanText(300)])
+    title = StringField(_lp("event", "Title"), validators=[RequiredText(message=_l("Enter a title.")), CleanText(300)])
     description = TextAreaField(_l("Description"), validators=[CleanText(20_000, multiline=True)])
     audience = TextAreaField(_l("Who may attend"), validators=[CleanText(5_000, multiline=True)])
     timezone = StringField(_l("Time zone"), default="Europe/Zurich", validators=[InputRequired(), Length(max=64)],
@@ -148,7 +151,7 @@ class EventForm(FlaskForm):
 
 
 class RegistrationEditForm(FlaskForm):
-    salutation = SelectField(_l("Title"), choices=[SelectChoice(s, s or "–") for s in SALUTATIONS])
+    salutation = SelectField(_l("Title"), choices=[SelectChoice(s, SALUTATION_LABELS.get(s, s) or "–") for s in SALUTATIONS])
     first_name = StringField(_l("First name"), validators=[RequiredText(message=_l("Enter the first name.")), CleanText(validation.NAME_MAX)])
     last_name = StringField(_l("Last name"), validators=[RequiredText(message=_l("Enter the last name.")), CleanText(validation.NAME_MAX)])
     email = StringField(_l("Email address"), validators=[RequiredText(message=_l("Enter the email address."))])

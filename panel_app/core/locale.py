@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, has_request_context, request
-from flask_babel import refresh
+from flask_babel import get_locale, refresh
 
 LANGUAGE_COOKIE = "lang"
 #: Query parameter set by the switcher's links.
@@ -60,6 +60,7 @@ def remember_choice(response: Response) -> Response:
         )
     if response.mimetype == "text/html":
         response.vary.update(("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", str(get_locale() or select_locale()))
     return response
 
 

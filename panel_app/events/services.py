@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask_babel import gettext as _  # messages reach organisers in the console; English in the CLI
 from sqlalchemy.orm import Session
 
 from panel_app.models import ApprovalMode, Event, EventStatus
@@ -47,37 +48,37 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise EventInputError(f"unknown time zone {name!r}; use an IANA name such as Europe/Zurich") from exc
+        raise EventInputError(_("unknown time zone %(name)r; use an IANA name such as Europe/Zurich", name=name)) from exc
     return name
 
 
 def validate(data: EventInput) -> None:
     """Raise EventInputError for the first problem found."""
     if not SLUG_RE.match(data.slug or "") or len(data.slug) > 100:
-        raise EventInputError("slug must be lower-case letters, digits and hyphens (at most 100 characters)")
+        raise EventInputError(_("slug must be lower-case letters, digits and hyphens (at most 100 characters)"))
     if not data.title.strip():
-        raise EventInputError("title is required")
+        raise EventInputError(_("title is required"))
     check_timezone(data.timezone)
     if data.ends_at <= data.starts_at:
-        raise EventInputError("the end must be after the start")
+        raise EventInputError(_("the end must be after the start"))
     unknown = [code for code in data.languages if code not in SUPPORTED_LANGUAGES]
     if not data.languages or unknown:
-        raise EventInputError(f"languages must be among {', '.join(SUPPORTED_LANGUAGES)}")
+        raise EventInputError(_("languages must be among %(codes)s", codes=", ".join(SUPPORTED_LANGUAGES)))
     if data.capacity is not None and data.capacity < 0:
-        raise EventInputError("capacity cannot be negative")
+        raise EventInputError(_("capacity cannot be negative"))
     if data.approval_mode not in {m.value for m in ApprovalMode}:
-        raise EventInputError("approval must be auto or manual")
+        raise EventInputError(_("approval must be auto or manual"))
     if data.zoom_meeting_id and data.zoom_webinar_id:
-        raise EventInputError("give a Zoom meeting id or a webinar id, not both")
+        raise EventInputError(_("give a Zoom meeting id or a webinar id, not both"))
     if data.registration_opens_at and data.registration_closes_at and data.registration_closes_at <= data.registration_opens_at:
-        raise EventInputError("registration must close after it opens")
+        raise EventInputError(_("registration must close after it opens"))
 
 
 def create_event(session: Session, data: EventInput) -> Event:
     """Create an event after validating it; the slug must be free."""
     validate(data)
     if session.scalar(sa.select(Event.id).where(Event.slug == data.slug)) is not None:
-        raise EventInputError(f"an event with slug {data.slug!r} already exists")
+        raise EventInputError(_("an event with slug %(slug)r already exists", slug=data.slug))
     event = Event(**vars(data))
     session.add(event)
     session.flush()

@@ -16,6 +16,7 @@ def test_browser_language_is_used_when_the_visitor_never_chose(client, make_even
     page = client.get(f"/events/{event.slug}", headers={"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"})
     html = page.get_data(as_text=True)
     assert '<html lang="es">' in html
+    assert page.headers["Content-Language"] == "es"
     assert "Inscribirse" in html and "Idiomas" in html
 
 
@@ -100,3 +101,14 @@ def test_validation_messages_are_in_the_visitor_language(client, make_event, sub
 def test_error_pages_follow_the_visitor_language(client):
     html = client.get("/events/no-such-panel", headers={"Accept-Language": "fr-FR"}).get_data(as_text=True)
     assert "Page introuvable" in html and '<html lang="fr">' in html
+
+
+def test_outside_a_request_the_default_language_is_used_until_forced(app_context):
+    from flask_babel import force_locale, gettext
+
+    from panel_app.core.locale import select_locale
+
+    assert select_locale() == "en"
+    with force_locale("fr"):
+        assert gettext("Your registration") == "Votre inscription"
+    assert gettext("Your registration") == "Your registration"

@@ -16,7 +16,10 @@ from tests import factories
 @pytest.fixture
 def make_isolated_app(tmp_path):
     created = []
-    previous = queue._app
+    # The queue binds per app (app.extensions); only its "last bound app" fallback and the
+    # process-wide limiter settings must be put back for the shared app.
+    previous = getattr(queue, "_last", None)
+    previous_app = previous.app if previous is not None else None
 
     def make(migrate=True, **config):
         instance = tmp_path / f"instance{len(created)}"
@@ -44,5 +47,5 @@ def make_isolated_app(tmp_path):
         with application.app_context():
             _db.engine.dispose()
     if previous is not None:
-        queue.init_app(previous)
-        limiter.init_app(previous)
+        queue._last = previous
+        limiter.init_app(previous_app)

@@ -185,3 +185,13 @@ def test_redis_token_cache_is_shared_and_refreshed_once(zoom_config, sim, db):
         for key in conn.scan_iter(f"{zoom_config['ZOOM_REDIS_PREFIX']}*"):
             conn.delete(key)
         zoom_config.pop("ZOOM_REDIS_PREFIX")
+
+
+def test_fourth_add_of_one_email_in_a_day_waits_for_tomorrow_without_pausing_others(zoom_client, sim):
+    for _ in range(3):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    with pytest.raises(ZoomRateLimited) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert info.value.retry_at > datetime.now(timezone.utc)
+    assert len(sim.registrants(MEETING_ID)) == 1
+    zoom_client.add_registrant("meetings", MEETING_ID, body(2))  # the account is not paused

@@ -173,3 +173,23 @@ def test_failed_processing_is_kept_for_the_sweep(sim, hook_url, zoom_event, drai
     delivery = db.session.scalar(sa.select(ZoomWebhookDelivery))
     assert delivery.processed_at is not None  # unparseable time: nothing recorded, nothing crashed
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceSession)) == 0
+
+
+def test_deliveries_whose_job_was_lost_are_processed_by_the_sweep(sim, hook_url, zoom_event, drain_jobs):
+    from datetime import timedelta
+
+    from panel_app.queue import queue
+    from panel_app.zoom.jobs import sweep_webhooks_job
+
+    zoom_event()
+    sim.send_webhook(hook_url, "meeting.participant_joined", joined(sim, email="a@b.example"))
+    queue.huey.flush()  # the job was lost
+    delivery = db.session.scalar(sa.select(ZoomWebhookDelivery))
+    assert sweep_webhooks_job() == 0  # too fresh: its own job may still be on the way
+    delivery.received_at = delivery.received_at - timedelta(minutes=2)
+    db.session.commit()
+    assert sweep_webhooks_job() == 1
+    drain_jobs()
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ZoomWebhookDelivery)).processed_at is not None
+    assert db.session.scalar(sa.select(WalkIn.email)) == "a@b.example"
