@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:45:45.251632
+Create Date: 2026-11-22 21:12:27.342201
 
 """
 from alembic import op
@@ -177,6 +177,7 @@ def upgrade():
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_registrations_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('ix_registrations_event_name', ['event_id', 'last_name', 'first_name'], unique=False)
         batch_op.create_index('ix_registrations_event_status_created', ['event_id', 'status', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrations_status'), ['status'], unique=False)
 
@@ -331,6 +332,7 @@ def downgrade():
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registrations_status'))
         batch_op.drop_index('ix_registrations_event_status_created')
+        batch_op.drop_index('ix_registrations_event_name')
         batch_op.drop_index(batch_op.f('ix_registrations_event_id'))
         batch_op.drop_index(batch_op.f('ix_registrations_created_at'))
 

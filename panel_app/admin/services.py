@@ -230,7 +230,7 @@ def apply_action(
     actor = user.email
     if action == "promote":
         with _status_changes(session) as changed:
-            registration_services._lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
+            registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
             promoted = registration_services.promote_from_waitlist(session, event, now, actor)
         result.promoted = [r.id for r in promoted if r.id in changed]
         chosen = {r.id for r in registrations}
@@ -410,7 +410,7 @@ def update_event(session: Session, event: Event, data: event_services.EventInput
     if "capacity" in changes:
         old, new = changes["capacity"]
         if new is None or (old is not None and new > old):
-            registration_services._lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
+            registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
             registration_services.promote_from_waitlist(session, event, now, user.email)
     session.flush()
     return changes

@@ -138,7 +138,7 @@ def is_full(session: Session, event: Event) -> bool:
     return event.capacity is not None and seats_taken(session, event.id) >= event.capacity
 
 
-def _lock_seats(session: Session, event_id: int) -> None:
+def lock_seats(session: Session, event_id: int) -> None:
     """Serialise seat decisions for one event across threads and processes.
 
     An UPDATE is the first statement, so SQLite takes its write lock before we count
@@ -192,7 +192,7 @@ def register(
     if data.language not in event.languages:
         raise ValueError(f"language {data.language!r} is not offered for this event")
 
-    _lock_seats(session, event.id)
+    lock_seats(session, event.id)
     existing = session.scalar(
         sa.select(Registration).where(
             Registration.event_id == event.id, Registration.email_normalized == data.email_normalized
@@ -257,7 +257,7 @@ def cancel(session: Session, registration: Registration, *, now: datetime, actor
     """
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
         return False
-    _lock_seats(session, registration.event_id)
+    lock_seats(session, registration.event_id)
     session.refresh(registration)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
         return False
@@ -271,7 +271,7 @@ def cancel(session: Session, registration: Registration, *, now: datetime, actor
 
 def approve(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> RegistrationStatus:
     """Approve a pending registration: confirmed if a seat is free, else waitlisted."""
-    _lock_seats(session, registration.event_id)
+    lock_seats(session, registration.event_id)
     session.refresh(registration)
     if registration.status != RegistrationStatus.PENDING:
         return RegistrationStatus(registration.status)
@@ -284,7 +284,7 @@ def approve(session: Session, registration: Registration, *, now: datetime, acto
 
 def decline(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> bool:
     """Decline a pending or waitlisted registration (a confirmed one must be cancelled)."""
-    _lock_seats(session, registration.event_id)
+    lock_seats(session, registration.event_id)
     session.refresh(registration)
     if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
         return False

@@ -164,7 +164,12 @@ def test_console_main_pages_have_no_serious_accessibility_violations(new_page, a
     page.goto("/admin/login")
     problems = _audit(page, axe_violations, "login")
     _log_in(page, email, password)
-    for label, url in [("events", "/admin/events"), ("registrations", f"/admin/events/{slug}/registrations")]:
+    pages = [
+        ("events", "/admin/events"),
+        ("dashboard", f"/admin/events/{slug}"),
+        ("registrations", f"/admin/events/{slug}/registrations"),
+    ]
+    for label, url in pages:
         page.goto(url)
         expect(page.locator("html")).to_have_attribute("lang", "fr")
         problems += _audit(page, axe_violations, label)
