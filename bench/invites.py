@@ -14,7 +14,6 @@ Run: .venv/bin/python bench/invites.py [count]
 
 from __future__ import annotations
 
-import os
 import smtplib
 import socket
 import subprocess

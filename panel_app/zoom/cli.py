@@ -117,8 +117,7 @@ def import_attendance_command(slug):
 @zoom_cli.command("simulator")
 @click.option("--port", default=8765, show_default=True)
 @click.option("--rate-limit", type=int, default=None, help="Requests per second before 429.")
-@click.option("--webhook-url", default=None, help="Where `signed webhooks` would go (shown for reference).")
-def simulator_command(port, rate_limit, webhook_url):
+def simulator_command(port, rate_limit):
     """Run the Zoom API simulator on 127.0.0.1 for local demos (Ctrl+C to stop)."""
     from panel_app.zoom.simulator import ZoomSimulator
 
@@ -128,8 +127,6 @@ def simulator_command(port, rate_limit, webhook_url):
     click.echo(f"Zoom simulator on {sim.root_url}. Start the app and worker with:")
     for key, value in sim.app_config().items():
         click.echo(f"  export {key}={value}")
-    if webhook_url:
-        click.echo(f"(webhooks would be signed for {webhook_url} with the secret above)")
     try:
         while True:
             time.sleep(1)
