@@ -25,6 +25,13 @@ def _int(value: str | None, default: int) -> int:
         raise RuntimeError(f"expected a whole number, got {value!r}") from exc
 
 
+def _float(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError as exc:
+        raise RuntimeError(f"expected a number, got {value!r}") from exc
+
+
 def normalise_database_url(url: str) -> str:
     """Accept plain `postgresql://` / `postgres://` URLs and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):
@@ -79,6 +86,11 @@ class Config:
         self.ZOOM_WEBHOOK_SECRET_TOKEN = env.get("ZOOM_WEBHOOK_SECRET_TOKEN") or None
         self.ZOOM_API_BASE_URL = (env.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2").rstrip("/")
         self.ZOOM_OAUTH_TOKEN_URL = env.get("ZOOM_OAUTH_TOKEN_URL") or "https://zoom.us/oauth/token"
+        # Client pacing: stay just under Zoom's per-second limit for the account's plan.
+        self.ZOOM_REQUESTS_PER_SECOND = _float(env.get("ZOOM_REQUESTS_PER_SECOND"), 9.5)
+        self.ZOOM_HTTP_TIMEOUT = _float(env.get("ZOOM_HTTP_TIMEOUT"), 10.0)
+        self.ZOOM_MAX_RETRIES = _int(env.get("ZOOM_MAX_RETRIES"), 4)
+        self.ZOOM_RETRY_BASE_DELAY = _float(env.get("ZOOM_RETRY_BASE_DELAY"), 0.5)
 
         # Job queue: Huey on Redis when REDIS_URL is set, else a SQLite file in the instance folder.
         self.HUEY_SQLITE_PATH = str(instance / "queue.sqlite3")

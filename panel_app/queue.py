@@ -19,8 +19,28 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab  # noqa: F401  (crontab re-exported for job modules)
+from huey.storage import SqliteStorage
 
 log = logging.getLogger(__name__)
+
+
+class _SqliteStorage(SqliteStorage):
+    """Huey's SQLite storage with `synchronous=NORMAL`, like the app's own database.
+
+    Huey leaves SQLite's default (FULL: an fsync per enqueue, the slowest step of a
+    registration). In WAL mode NORMAL never corrupts the file; at worst the last jobs
+    enqueued before a power cut are lost, and the reconcile sweeps re-create their work
+    from the database, the source of truth.
+    """
+
+    def _create_connection(self):
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=1")
+        return conn
+
+
+class _SqliteHuey(SqliteHuey):
+    storage_class = _SqliteStorage
 
 
 class _Job:
@@ -96,7 +116,7 @@ class JobQueue:
         if cfg.get("REDIS_URL") and not immediate:
             huey = RedisHuey(name, url=cfg["REDIS_URL"], utc=True)
         else:
-            huey = SqliteHuey(name, filename=cfg["HUEY_SQLITE_PATH"], utc=True, immediate=immediate, timeout=30)
+            huey = _SqliteHuey(name, filename=cfg["HUEY_SQLITE_PATH"], utc=True, immediate=immediate, timeout=30)
         binding = _Binding(app, huey)
         for job in self._jobs:
             self._bind(binding, job)

@@ -9,8 +9,10 @@ default language; those jobs choose the registrant's language with `force_locale
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from babel import Locale
 from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import get_locale, refresh
 
@@ -42,6 +44,17 @@ def select_locale() -> str:
     if choice in languages:
         return choice
     return request.accept_languages.best_match(languages) or default
+
+
+@lru_cache(maxsize=32)
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def babel_locale_selector() -> Locale:
+    """`select_locale` as a shared `babel.Locale`: Flask-Babel would otherwise parse the
+    code into a new Locale (a locale-data lookup on disk) on every request."""
+    return _parsed(select_locale())
 
 
 def remember_choice(response: Response) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from panel_app.core.widgets import CachedSelect
@@ -40,6 +42,12 @@ def _message_for(error: validation.InvalidInput) -> str:
     if error.code == "invalid_email":
         return _("Enter an email address like name@parliament.example.")
     return _("This value cannot be accepted.")
+
+
+@lru_cache(maxsize=8)
+def _country_select_choices(locale: str) -> tuple[SelectChoice, ...]:
+    # ~250 choices per form: built once per language (wtforms never mutates them).
+    return tuple(SelectChoice(code, name) for code, name in country_choices(locale))
 
 
 class CleanText:
@@ -99,9 +107,7 @@ class RegistrationForm(FlaskForm):
 
     def __init__(self, *args, event_languages: list[str], locale: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [SelectChoice("", _l("Choose a country"))] + [
-            SelectChoice(code, name) for code, name in country_choices(locale)
-        ]
+        self.country.choices = [SelectChoice("", _l("Choose a country")), *_country_select_choices(locale)]
         self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
         self._event_languages = event_languages
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 
+from panel_app.core.pagecache import PageCache, cacheable_request, render_cached, render_with_token
 from panel_app.events.services import SLUG_RE
 from panel_app.extensions import csrf, db, limiter
-from panel_app.models import Event, EventStatus, utcnow
+from panel_app.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
 from panel_app.registration import services
 from panel_app.registration.forms import CancelForm, RegistrationForm
 from panel_app.registration.organisations import organisation_names
@@ -24,10 +28,14 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
-def _published_event_or_404(slug: str) -> Event:
+def _well_formed(slug: str) -> bool:
     # Only well-formed slugs reach the database: PostgreSQL refuses strings with NUL bytes
     # (a 500), and a junk address deserves the same 404 as an unknown one.
-    well_formed = SLUG_RE.match(slug) is not None and len(slug) <= 100
+    return SLUG_RE.match(slug) is not None and len(slug) <= 100
+
+
+def _published_event_or_404(slug: str) -> Event:
+    well_formed = _well_formed(slug)
     event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if well_formed else None
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
@@ -42,6 +50,61 @@ def _event_context(event: Event) -> dict:
         "full": services.is_full(db.session, event),
         "locale": _locale(),
     }
+
+
+#: Rendered event pages and empty forms, keyed by everything they show (core.pagecache).
+page_cache = PageCache()
+
+#: Bumped by every seat allocation but never shown: keeping them out of the key lets a
+#: registration burst reuse the pages (the seat state itself is in the key as `full`).
+_UNSHOWN_COLUMNS = {"seats_version", "updated_at"}
+_SHOWN_COLUMNS = [column for column in Event.__table__.c if column.name not in _UNSHOWN_COLUMNS]
+_CONFIRMED_SEATS = (
+    sa.select(sa.func.count())
+    .select_from(Registration)
+    .where(Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED)
+    .correlate(Event)
+    .scalar_subquery()
+    .label("seats_taken")
+)
+
+
+def _hashable(value):
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
+
+
+def _columns_key(source) -> tuple:
+    """The shown columns of an event (ORM object or row) as a hashable tuple."""
+    return tuple(_hashable(getattr(source, column.key)) for column in _SHOWN_COLUMNS)
+
+
+def _page_state_or_404(slug: str):
+    """One query for what the public pages show: the event's columns and its seat count.
+
+    Answers 404 exactly where `_published_event_or_404` does.
+    """
+    row = None
+    if _well_formed(slug):
+        row = db.session.execute(sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS).where(Event.slug == slug)).one_or_none()
+    if row is None or row.status == EventStatus.DRAFT:
+        abort(404)
+    return row
+
+
+def _page_key(kind: str, row, window: WindowState, full: bool, locale: str, *extra) -> tuple:
+    # The path and query string feed the language switcher's links, the script root every
+    # url_for; window and full are what the status line and the Register button show.
+    return (kind, _columns_key(row), window, full, locale, request.script_root, request.path, request.query_string, *extra)
+
+
+def _context_for(row, window: WindowState, full: bool, locale: str) -> tuple[dict, bool]:
+    """Template context for a page whose key was built from `row`, and whether the event
+    loaded now still matches that row (if it changed in between, the page is not kept)."""
+    event = db.session.get(Event, row.id)
+    if event is None:
+        abort(404)
+    context = {"event": event, "window": window, "full": full, "locale": locale}
+    return context, _columns_key(event) == _columns_key(row)
 
 
 @bp.get("/")
@@ -63,21 +126,39 @@ def privacy():
 
 @bp.get("/events/<slug>")
 def event_page(slug: str):
-    event = _published_event_or_404(slug)
-    return render_template("events/show.html", **_event_context(event))
+    row = _page_state_or_404(slug)
+    window = services.registration_window(row, utcnow())
+    full = row.capacity is not None and row.seats_taken >= row.capacity
+    locale = _locale()
+    if not cacheable_request():
+        context, _ = _context_for(row, window, full, locale)
+        return render_template("events/show.html", **context)
+    key = _page_key("event", row, window, full, locale)
+    return render_cached(page_cache, key, "events/show.html", lambda: _context_for(row, window, full, locale))
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the form with data kept
 @limiter.limit("30 per minute", methods=["POST"])
 def register(slug: str):
+    if request.method == "GET" and cacheable_request():
+        row = _page_state_or_404(slug)
+        window = services.registration_window(row, utcnow())
+        if window == WindowState.OPEN:
+            return _empty_form(row, window, _locale())
     event = _published_event_or_404(slug)
-    context = _event_context(event)
-    if context["window"] != WindowState.OPEN:
-        return render_template("registration/closed.html", **context), 200
-    form = RegistrationForm(event_languages=list(event.languages), locale=context["locale"])
-    if not form.is_submitted() and context["locale"] in event.languages:
-        form.language.data = context["locale"]
+    window = services.registration_window(event, utcnow())
+    locale = _locale()
+
+    def context() -> dict:
+        # Seats are counted only for a page that shows them: a registration answers a redirect.
+        return {"event": event, "window": window, "full": services.is_full(db.session, event), "locale": locale}
+
+    if window != WindowState.OPEN:
+        return render_template("registration/closed.html", **context()), 200
+    form = RegistrationForm(event_languages=list(event.languages), locale=locale)
+    if not form.is_submitted() and locale in event.languages:
+        form.language.data = locale
 
     if form.validate_on_submit():
         try:
@@ -89,6 +170,8 @@ def register(slug: str):
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
                 secret_key=current_app.config["SECRET_KEY"],
             )
+            # Read before the commit expires them (each would cost a reload afterwards).
+            event_id, email_normalized = event.id, outcome.registration.email_normalized
             db.session.commit()
         except RegistrationClosed:
             db.session.rollback()
@@ -97,17 +180,34 @@ def register(slug: str):
             # The seat lock serialises submissions, so this needs a writer that bypassed it;
             # the unique (event, email) constraint still holds and the answer stays neutral.
             db.session.rollback()
-            return render_template("registration/already_registered.html", **context, email=form.email.data)
+            return render_template("registration/already_registered.html", **context(), email=form.email.data)
         if outcome.created:
-            session[LAST_REGISTRATION_KEY] = {"event": event.id, "email": outcome.registration.email_normalized, "token": outcome.token}
+            session[LAST_REGISTRATION_KEY] = {"event": event_id, "email": email_normalized, "token": outcome.token}
             return redirect(url_for("registration.show", token=outcome.token, new=1), code=303)
         remembered = session.get(LAST_REGISTRATION_KEY) or {}
-        if remembered.get("event") == event.id and remembered.get("email") == outcome.registration.email_normalized:
+        if remembered.get("event") == event_id and remembered.get("email") == email_normalized:
             return redirect(url_for("registration.show", token=remembered["token"]), code=303)
-        return render_template("registration/already_registered.html", **context, email=form.email.data)
+        return render_template("registration/already_registered.html", **context(), email=form.email.data)
 
     status = 422 if form.is_submitted() else 200
-    return render_template("registration/form.html", form=form, organisations=organisation_names(db.session), **context), status
+    return render_template("registration/form.html", form=form, organisations=organisation_names(db.session), **context()), status
+
+
+def _empty_form(row, window: WindowState, locale: str):
+    """The registration form as first shown (GET), served from the page memo when it can be."""
+    full = row.capacity is not None and row.seats_taken >= row.capacity
+    organisations = tuple(organisation_names(db.session))
+
+    def context() -> tuple[dict, bool]:
+        base, current = _context_for(row, window, full, locale)
+        event = base["event"]
+        form = RegistrationForm(event_languages=list(event.languages), locale=locale)
+        if locale in event.languages:
+            form.language.data = locale
+        return {**base, "form": form, "organisations": list(organisations)}, current
+
+    key = _page_key("form", row, window, full, locale, organisations)
+    return render_with_token(page_cache, key, "registration/form.html", context, generate_csrf), 200
 
 
 def _registration_or_404(token: str):
