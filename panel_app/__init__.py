@@ -35,6 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings)
+    from panel_app.core.sessions import CachedSerializerSessionInterface
+
+    app.session_interface = CachedSerializerSessionInterface()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_secret_key(app)
 

@@ -15,6 +15,7 @@ from panel_app.events import services as event_services
 from panel_app.events.timefmt import parse_local
 from panel_app.extensions import db
 from panel_app.models import ApprovalMode, Event, User, UserRole, utcnow
+from panel_app.zoom.cli import zoom_cli
 
 events_cli = AppGroup("events", help="Create and list events.")
 users_cli = AppGroup("users", help="Manage organiser accounts.")
@@ -171,10 +172,11 @@ def register(app: Flask) -> None:
     app.cli.add_command(events_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(organisations_cli)
-    from panel_app.zoom.cli import zoom_cli; app.cli.add_command(zoom_cli)  # noqa: E702
+    app.cli.add_command(zoom_cli)
 
     @app.cli.command("demo")
-    def demo_command():
+    @click.option("--zoom-meeting-id", default=None, help="Link the sample panel to this Zoom meeting (e.g. one served by `zoom simulator`).")
+    def demo_command(zoom_meeting_id):
         """Load the sample panel (open for registration) and an organiser account."""
         from panel_app.registration.organisations import import_csv
 
@@ -209,6 +211,8 @@ def register(app: Flask) -> None:
             event.registration_opens_at = event.registration_closes_at = None
             event.status = "published"
             event.calendar_sequence = (event.calendar_sequence or 0) + 1
+        if zoom_meeting_id:
+            event.zoom_meeting_id, event.zoom_webinar_id = zoom_meeting_id.strip(), None
         sample = Path(__file__).parent / "data" / "organisations_sample.csv"
         with sample.open(encoding="utf-8") as stream:
             import_csv(db.session, stream, deactivate_missing=False)

@@ -72,7 +72,10 @@ def remember_choice(response: Response) -> Response:
             samesite="Lax",
         )
     if response.mimetype == "text/html":
-        response.vary.update(("Accept-Language", "Cookie"))
+        if "Vary" in response.headers:
+            response.vary.update(("Accept-Language", "Cookie"))
+        else:  # the usual case, without parsing and re-serialising an empty header
+            response.headers["Vary"] = "Accept-Language, Cookie"
         response.headers.setdefault("Content-Language", str(get_locale() or select_locale()))
     return response
 
