@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import weakref
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -52,8 +53,10 @@ def _event_context(event: Event) -> dict:
     }
 
 
-#: Rendered event pages and empty forms, keyed by everything they show (core.pagecache).
-page_cache = PageCache()
+def page_cache() -> PageCache:
+    """This app's memo of rendered event pages and empty forms (see core.pagecache)."""
+    return current_app.extensions.setdefault("public_page_cache", PageCache())
+
 
 #: Bumped by every seat allocation but never shown: keeping them out of the key lets a
 #: registration burst reuse the pages (the seat state itself is in the key as `full`).
@@ -78,6 +81,17 @@ def _columns_key(source) -> tuple:
     return tuple(_hashable(getattr(source, column.key)) for column in _SHOWN_COLUMNS)
 
 
+_autocommit_engines: "weakref.WeakKeyDictionary[sa.Engine, sa.Engine]" = weakref.WeakKeyDictionary()
+
+
+def _autocommit(engine: sa.Engine) -> sa.Engine:
+    """`engine` (same pool) with connections in autocommit mode while checked out."""
+    option_engine = _autocommit_engines.get(engine)
+    if option_engine is None:
+        option_engine = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return option_engine
+
+
 def _page_state_or_404(slug: str):
     """One query for what the public pages show: the event's columns and its seat count.
 
@@ -85,7 +99,11 @@ def _page_state_or_404(slug: str):
     """
     row = None
     if _well_formed(slug):
-        row = db.session.execute(sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS).where(Event.slug == slug)).one_or_none()
+        # A single read needs no transaction: in autocommit there is no BEGIN before it
+        # nor ROLLBACK after it (two round trips on PostgreSQL), and a page served from
+        # the memo never opens the request's session at all.
+        with _autocommit(db.engine).connect() as connection:
+            row = connection.execute(sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS).where(Event.slug == slug)).one_or_none()
     if row is None or row.status == EventStatus.DRAFT:
         abort(404)
     return row
@@ -134,7 +152,7 @@ def event_page(slug: str):
         context, _ = _context_for(row, window, full, locale)
         return render_template("events/show.html", **context)
     key = _page_key("event", row, window, full, locale)
-    return render_cached(page_cache, key, "events/show.html", lambda: _context_for(row, window, full, locale))
+    return render_cached(page_cache(), key, "events/show.html", lambda: _context_for(row, window, full, locale))
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -207,7 +225,7 @@ def _empty_form(row, window: WindowState, locale: str):
         return {**base, "form": form, "organisations": list(organisations)}, current
 
     key = _page_key("form", row, window, full, locale, organisations)
-    return render_with_token(page_cache, key, "registration/form.html", context, generate_csrf), 200
+    return render_with_token(page_cache(), key, "registration/form.html", context, generate_csrf), 200
 
 
 def _registration_or_404(token: str):
