@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from panel_app import create_app
 from panel_app.extensions import db as _db
 from tests import factories
+from tests.clients import new_browser
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -111,7 +112,14 @@ def db(app_context):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser: own cookie jar and session; each request in its own app context."""
+    return new_browser(app)
+
+
+@pytest.fixture
+def browser(app):
+    """`browser()` makes another independent browser (own cookies and session)."""
+    return lambda: new_browser(app)
 
 
 @pytest.fixture

@@ -135,15 +135,21 @@ def record_point(session: Session, event: Event, participant: Participant, *, me
         AttendanceSession.source == "webhook", column == (joined_at or left_at), other.is_(None)))
     if exists:
         return False
-    session.add(AttendanceSession(
+    session.add(_stay(event, registration, walk_in, participant, meeting_uuid, joined_at, left_at, "webhook"))
+    session.flush()
+    recompute_owner(session, event, registration, walk_in, now=now)
+    return True
+
+
+def _stay(event: Event, registration, walk_in, participant: Participant, meeting_uuid: str | None,
+          joined_at: datetime | None, left_at: datetime | None, source: str) -> AttendanceSession:
+    """A new attendance row, with text cut to the column sizes (Zoom's values are not bounded)."""
+    return AttendanceSession(
         event_id=event.id, registration_id=registration.id if registration else None,
         walk_in_id=walk_in.id if walk_in else None, meeting_uuid=(meeting_uuid or "")[:128],
         participant_key=participant.key[:400], registrant_id=participant.registrant_id or None,
         name=participant.name[:300], email=participant.email[:320], joined_at=joined_at, left_at=left_at,
-        source="webhook"))
-    session.flush()
-    recompute_owner(session, event, registration, walk_in, now=now)
-    return True
+        source=source)
 
 
 def record_report_stay(session: Session, event: Event, participant: Participant, *, meeting_uuid: str,
@@ -156,12 +162,7 @@ def record_report_stay(session: Session, event: Event, participant: Participant,
         AttendanceSession.left_at == left_at if left_at else AttendanceSession.left_at.is_(None)))
     if exists:
         return False
-    session.add(AttendanceSession(
-        event_id=event.id, registration_id=registration.id if registration else None,
-        walk_in_id=walk_in.id if walk_in else None, meeting_uuid=(meeting_uuid or "")[:128],
-        participant_key=participant.key[:400], registrant_id=participant.registrant_id or None,
-        name=participant.name[:300], email=participant.email[:320], joined_at=joined_at, left_at=left_at,
-        source="report"))
+    session.add(_stay(event, registration, walk_in, participant, meeting_uuid, joined_at, left_at, "report"))
     session.flush()
     return True
 

@@ -181,26 +181,21 @@ def _fold(line: str) -> str:
 
 
 def _fold_octets(line: str) -> str:
-    """icalendar's folding for non-ASCII lines: pieces under 75 UTF-8 octets, a character
-    never split, and an escape's first character carried to the next piece."""
-    pieces: list[str] = []
-    current: list[str] = []
-    count = 0
-    for char in line:
-        size = len(char.encode("utf-8"))
-        if current and count + size >= 75:
-            if len(current) > 1 and current[-1] in "\\^":
-                carried = current.pop()
-                pieces.append("".join(current))
-                current, count = [carried], len(carried.encode("utf-8"))
-            else:
-                pieces.append("".join(current))
-                current, count = [], 0
-        current.append(char)
-        count += size
-    if current:
-        pieces.append("".join(current))
-    return "\r\n ".join(pieces)
+    """icalendar's folding for non-ASCII lines: pieces of at most 74 UTF-8 octets, a
+    character never split, and an escape's first character carried to the next piece."""
+    data = line.encode("utf-8")
+    pieces = []
+    start, size = 0, len(data)
+    while size - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a character: cut before it
+            end -= 1
+        if data[end - 1] in b"\\^" and end - start > 1:
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode("utf-8")
 
 
 @lru_cache(maxsize=256)

@@ -30,28 +30,48 @@ def language_label(code: str) -> str:
     return str(LANGUAGE_NAMES.get(code, code))
 
 
-def invite_text(registration, *, manage: str | None, locale: str) -> builder.InviteText:
-    """SUMMARY and plain-text DESCRIPTION of the personal invite."""
+def shared_invite_text(registration, locale: str) -> dict:
+    """The parts of `invite_text` every registrant of the event with this locale (and
+    interpretation language) shares; computed once per batch of invites."""
     event = registration.event
-    title = event.localized("title", locale)
-    when = event_time(event.starts_at, event.ends_at, event.timezone, locale).summary
-    lines = [title, "", when, ""]
+    return {
+        "title": event.localized("title", locale),
+        "when": event_time(event.starts_at, event.ends_at, event.timezone, locale).summary,
+        # Translated templates, filled in per registrant exactly as gettext(..., url=...) does.
+        "join": _("Join on Zoom: %(url)s"),
+        "personal": _("This link is personal: please do not share it."),
+        "language": _("Interpretation language: %(language)s", language=language_label(registration.language)),
+        "manage": _("See or cancel your registration: %(url)s"),
+        "description": event.localized("description", locale),
+    }
+
+
+def invite_text(registration, *, manage: str | None, locale: str, shared: dict | None = None) -> builder.InviteText:
+    """SUMMARY and plain-text DESCRIPTION of the personal invite.
+
+    `shared` is `shared_invite_text(registration, locale)`, when the caller has it cached.
+    """
+    if shared is None:
+        shared = shared_invite_text(registration, locale)
+    title = shared["title"]
+    lines = [title, "", shared["when"], ""]
     join = registration.join_url
     if join:
-        lines += [_("Join on Zoom: %(url)s", url=join), _("This link is personal: please do not share it."), ""]
-    lines.append(_("Interpretation language: %(language)s", language=language_label(registration.language)))
+        lines += [shared["join"] % {"url": join}, shared["personal"], ""]
+    lines.append(shared["language"])
     if manage:
-        lines += ["", _("See or cancel your registration: %(url)s", url=manage)]
-    description = event.localized("description", locale)
+        lines += ["", shared["manage"] % {"url": manage}]
+    description = shared["description"]
     if description:
         lines += ["", description]
     return builder.InviteText(summary=title, description="\n".join(lines))
 
 
-def registration_links(registration, *, manage: str | None, locale: str) -> CalendarLinks:
+def registration_links(registration, *, manage: str | None, locale: str,
+                       text: builder.InviteText | None = None) -> CalendarLinks:
     """Add-to-calendar links for a registrant (Google, Outlook.com, Microsoft 365, .ics)."""
     event = registration.event
-    text = invite_text(registration, manage=manage, locale=locale)
+    text = text or invite_text(registration, manage=manage, locale=locale)
     return calendar_links(
         title=text.summary,
         starts_at=event.starts_at,
@@ -71,15 +91,15 @@ def fingerprint(registration, method: str) -> str:
 
 
 def registration_ics(registration, *, method: str, sequence: int, dtstamp: datetime, locale: str,
-                     manage: str | None, config=None) -> bytes:
-    """The registrant's personal .ics (REQUEST or CANCEL)."""
+                     manage: str | None, config=None, text: builder.InviteText | None = None) -> bytes:
+    """The registrant's personal .ics (REQUEST or CANCEL); `text` when already computed."""
     config = config or current_app.config
     return builder.personal_invite(
         registration,
         method=method,
         sequence=sequence,
         dtstamp=dtstamp,
-        text=invite_text(registration, manage=manage, locale=locale),
+        text=text or invite_text(registration, manage=manage, locale=locale),
         join_url=registration.join_url,
         organiser=builder.organiser_mailbox(registration.event, config["MAIL_DEFAULT_SENDER"]),
         domain=builder.uid_domain(config["BASE_URL"]),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
 GOOGLE_URL = "https://calendar.google.com/calendar/render"
 OUTLOOK_COM_URL = "https://outlook.live.com/calendar/0/action/compose"
@@ -37,6 +38,23 @@ def _shorten(text: str) -> str:
     return text if len(text) <= MAX_DETAILS else text[: MAX_DETAILS - 1] + "…"
 
 
+@lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    return quote_plus(value)
+
+
+def _quote_text(value: str) -> str:
+    # Quoting is byte by byte, so quoting each line and joining with an encoded newline is
+    # quote_plus(value); the lines every registrant shares (title, time, description) are
+    # quoted once per process instead of once per invite.
+    return "%0A".join(_quoted(line) for line in value.split("\n"))
+
+
+def _urlencode(fields: dict) -> str:
+    """`urllib.parse.urlencode(fields)` for str values (the same bytes, faster)."""
+    return "&".join(f"{_quoted(key)}={_quote_text(value)}" for key, value in fields.items())
+
+
 def calendar_links(
     *, title: str, starts_at: datetime, ends_at: datetime, details: str, location: str | None, ics_url: str
 ) -> CalendarLinks:
@@ -59,9 +77,10 @@ def calendar_links(
     if location:
         google["location"] = location
         outlook["location"] = location
+    query = _urlencode(outlook)
     return CalendarLinks(
         ics=ics_url,
-        google=f"{GOOGLE_URL}?{urlencode(google)}",
-        outlook_com=f"{OUTLOOK_COM_URL}?{urlencode(outlook)}",
-        office_365=f"{OFFICE_365_URL}?{urlencode(outlook)}",
+        google=f"{GOOGLE_URL}?{_urlencode(google)}",
+        outlook_com=f"{OUTLOOK_COM_URL}?{query}",
+        office_365=f"{OFFICE_365_URL}?{query}",
     )

@@ -7,6 +7,8 @@ no longer makes sense (an invite for a registration cancelled meanwhile) is skip
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from panel_app.calendar import builder, content
@@ -165,59 +168,213 @@ def sender_headers(event, config) -> dict:
     return {"from_": default, "sender": None, "reply_to": reply_to}
 
 
+class BatchCache:
+    """What the messages of one batch share, computed once per batch.
+
+    Keys hold every input of a value (event id *and* its time, zone, title, status...,
+    locale, kind), so an event edited between two batches, or even between two messages of
+    one batch, never gets a stale value. A new cache is made per batch; nothing outlives it.
+    """
+
+    def __init__(self, session: Session, notifications: list[Notification]):
+        self.values: dict[tuple, object] = {}
+        self._last_sent = _last_sent_by_registration(session, {n.registration_id for n in notifications})
+
+    def get(self, key: tuple, make):
+        try:
+            return self.values[key]
+        except KeyError:
+            value = self.values[key] = make()
+            return value
+
+    def last_sent(self, registration_id: int) -> Notification | None:
+        return self._last_sent.get(registration_id)
+
+
+def _last_sent_by_registration(session: Session, registration_ids: set[int]) -> dict[int, Notification]:
+    """`last_sent_calendar` for many registrations in one query."""
+    if not registration_ids:
+        return {}
+    rows = session.scalars(
+        sa.select(Notification).where(
+            Notification.registration_id.in_(registration_ids),
+            Notification.state == NotificationState.SENT,
+            Notification.sequence_sent.is_not(None),
+        )
+    ).all()
+    latest: dict[int, Notification] = {}
+    for row in rows:
+        current = latest.get(row.registration_id)
+        if current is None or (row.sent_at, row.id) > (current.sent_at, current.id):
+            latest[row.registration_id] = row
+    return latest
+
+
+def _sequence_for(registration, fingerprint: str, previous: Notification | None) -> int:
+    """`invite_sequence` given the last calendar message sent (see there for the rules)."""
+    base = int(registration.event.calendar_sequence or 0)
+    if previous is None:
+        if registration.invite_sequence is None:
+            return base
+        return max(base, registration.invite_sequence + 1)
+    if previous.fingerprint == fingerprint:
+        return max(base, previous.sequence_sent)
+    return max(base, previous.sequence_sent + 1)
+
+
 def render(session: Session, notification: Notification, *, now: datetime, config) -> Rendered | None:
     """The email for `notification`, or None when it is no longer relevant."""
+    return render_batch(session, [notification], now=now, config=config)[0]
+
+
+def render_batch(session: Session, notifications: list[Notification], *, now: datetime, config,
+                 on_error=None) -> list[Rendered | None]:
+    """`render` for a batch: one query for the previous invites, shared parts built once.
+
+    `on_error(notification, exc)`, when given, is called for a message that cannot be
+    rendered (its result is None then) so one bad row never blocks the batch; without it
+    the exception propagates.
+    """
+    cache = BatchCache(session, notifications)
+    results: list[Rendered | None] = []
+    for notification in notifications:
+        try:
+            results.append(_render_one(session, notification, now=now, config=config, cache=cache))
+        except Exception as exc:
+            if on_error is None:
+                raise
+            on_error(notification, exc)
+            results.append(None)
+    return results
+
+
+def _event_key(event) -> tuple:
+    # Every event field a message shows; part of each shared value's cache key.
+    return (event.id, event.starts_at, event.ends_at, event.timezone, event.title, event.description,
+            repr(event.translations), event.status, event.join_url, event.organiser_name, event.organiser_email,
+            event.calendar_sequence)
+
+
+def _render_one(session: Session, notification: Notification, *, now: datetime, config,
+                cache: BatchCache) -> Rendered | None:
     if not _still_relevant(notification, now):
         return None
     registration = notification.registration
     event = registration.event
     locale = registration.language if registration.language in config["LANGUAGES"] else "en"
     kind = notification.kind
+    previous = cache.last_sent(registration.id)
     method = None
     if kind in REQUEST_KINDS:
         method = "REQUEST"
-    elif kind in CANCEL_KINDS and (registration.invite_sequence is not None or last_sent_calendar(session, registration.id)):
+    elif kind in CANCEL_KINDS and (registration.invite_sequence is not None or previous is not None):
         method = "CANCEL"
+    event_key = _event_key(event)
 
     with force_locale(locale):
+        shared = cache.get(("shared", event_key, locale, kind, registration.language),
+                           lambda: _shared(event, locale, kind, registration.language, config))
         manage = content.manage_url(registration, config)
-        title = event.localized("title", locale)
-        times = event_time(event.starts_at, event.ends_at, event.timezone, locale)
-        subject, paragraphs = _texts(kind, title, times.summary)
         ics = sequence = fingerprint = None
+        show_links = registration.status == RegistrationStatus.CONFIRMED and event.status != EventStatus.CANCELLED
+        text = None
+        if method or show_links:
+            text = content.invite_text(registration, manage=manage, locale=locale,
+                                       shared=cache.get(("invite_text", event_key, locale, registration.language),
+                                                        lambda: content.shared_invite_text(registration, locale)))
         if method:
             fingerprint = content.fingerprint(registration, method)
-            sequence = invite_sequence(session, registration, fingerprint)
-            ics = content.registration_ics(
-                registration, method=method, sequence=sequence, dtstamp=now, locale=locale, manage=manage, config=config
-            )
-        show_links = registration.status == RegistrationStatus.CONFIRMED and event.status != EventStatus.CANCELLED
-        links = content.registration_links(registration, manage=manage, locale=locale) if show_links else None
-        context = {
-            "registration": registration,
-            "event": event,
-            "title": title,
-            "times": times,
-            "paragraphs": paragraphs,
-            "language": content.language_label(registration.language),
-            "join_url": registration.join_url if show_links else None,
-            "manage_url": manage if registration.is_active else None,
-            "links": links,
-            "organiser_name": builder.organiser_mailbox(event, config["MAIL_DEFAULT_SENDER"])[0],
-            "has_invite": method == "REQUEST",
-            "lang": locale,
-        }
-        text = render_template("emails/registration.txt", **context)
-        html = render_template("emails/registration.html", **context)
+            sequence = _sequence_for(registration, fingerprint, previous)
+            ics = content.registration_ics(registration, method=method, sequence=sequence, dtstamp=now,
+                                           locale=locale, manage=manage, config=config, text=text)
+        links = content.registration_links(registration, manage=manage, locale=locale, text=text) if show_links else None
+        join_url = registration.join_url if show_links else None
+        manage_shown = manage if registration.is_active else None
+        skeleton = cache.get(
+            ("bodies", event_key, locale, kind, registration.language, bool(join_url), bool(manage_shown),
+             links is not None, method),
+            lambda: _body_skeletons(shared, locale, join_url=bool(join_url), manage_url=bool(manage_shown),
+                                    links=links is not None, has_invite=method == "REQUEST"),
+        )
+        personal = {"name": registration.full_name, "join_url": join_url or "", "manage_url": manage_shown or ""}
+        if links is not None:
+            personal.update(google=links.google, outlook_com=links.outlook_com, office_365=links.office_365,
+                            ics=links.ics)
+        body_text, body_html = _fill(skeleton, personal)
     message = invitation_message(
         to=(registration.full_name, registration.email),
-        subject=subject,
-        text=text,
-        html=html,
+        subject=shared["subject"],
+        text=body_text,
+        html=body_html,
         ics=ics,
         method=method,
         message_id=message_id(notification, builder.uid_domain(config["BASE_URL"])),
         language=locale,
-        **sender_headers(event, config),
+        **shared["sender_headers"],
     )
     return Rendered(message=message, method=method, sequence=sequence, fingerprint=fingerprint)
+
+
+def _shared(event, locale: str, kind: str, language: str, config) -> dict:
+    """The parts of a message every registrant of `event` with this locale and kind shares."""
+    title = event.localized("title", locale)
+    times = event_time(event.starts_at, event.ends_at, event.timezone, locale)
+    subject, paragraphs = _texts(kind, title, times.summary)
+    return {
+        "event": event,
+        "title": title,
+        "times": times,
+        "subject": subject,
+        "paragraphs": paragraphs,
+        "language": content.language_label(language),
+        "organiser_name": builder.organiser_mailbox(event, config["MAIL_DEFAULT_SENDER"])[0],
+        "sender_headers": sender_headers(event, config),
+    }
+
+
+#: Per-process random marker for the personal values in cached email bodies: nobody can
+#: put it into an event's title or description on purpose.
+_SLOT = f"PANELSLOT{secrets.token_hex(8)}"
+_PERSONAL = ("name", "join_url", "manage_url", "google", "outlook_com", "office_365", "ics")
+_SLOT_RE = re.compile(_SLOT + "(" + "|".join(_PERSONAL) + ")Z")
+
+
+def _slot(name: str) -> str:
+    return f"{_SLOT}{name}Z"
+
+
+def _body_skeletons(shared: dict, locale: str, *, join_url: bool, manage_url: bool, links: bool,
+                    has_invite: bool) -> tuple[str, str]:
+    """The text and HTML bodies rendered once with markers where the personal values go.
+
+    The markers are letters and digits only, which neither HTML escaping nor translation
+    changes; `_fill` puts each registrant's values in (HTML-escaped for the HTML body,
+    exactly what autoescaping does), so the result is what rendering per person gives.
+    """
+    from types import SimpleNamespace
+
+    context = {
+        "registration": SimpleNamespace(full_name=_slot("name")),
+        "event": shared["event"],
+        "title": shared["title"],
+        "times": shared["times"],
+        "paragraphs": shared["paragraphs"],
+        "language": shared["language"],
+        "join_url": _slot("join_url") if join_url else None,
+        "manage_url": _slot("manage_url") if manage_url else None,
+        "links": SimpleNamespace(google=_slot("google"), outlook_com=_slot("outlook_com"),
+                                 office_365=_slot("office_365"), ics=_slot("ics")) if links else None,
+        "organiser_name": shared["organiser_name"],
+        "has_invite": has_invite,
+        "lang": locale,
+    }
+    return (render_template("emails/registration.txt", **context),
+            render_template("emails/registration.html", **context))
+
+
+def _fill(skeleton: tuple[str, str], personal: dict) -> tuple[str, str]:
+    text, html = skeleton
+    escaped = {key: str(escape(value)) for key, value in personal.items()}
+    # One pass each: an inserted value is never scanned for markers again.
+    return (_SLOT_RE.sub(lambda m: personal[m.group(1)], text),
+            _SLOT_RE.sub(lambda m: escaped[m.group(1)], html))

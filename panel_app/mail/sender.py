@@ -24,6 +24,8 @@ from email.policy import SMTP, SMTPUTF8
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
+from panel_app.mail.compose import PreparedMessage
+
 
 class MailError(Exception):
     """Sending failed."""
@@ -38,6 +40,9 @@ class PermanentMailError(MailError):
 
 
 def _recipients(message: EmailMessage) -> list[str]:
+    prepared = getattr(message, "recipients", None)
+    if prepared is not None:  # compose.PreparedMessage knows its envelope recipients
+        return list(prepared)
     fields = [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]
     return [address for _, address in getaddresses(fields) if address]
 
@@ -95,7 +100,10 @@ class SmtpSender:
         # Non-ASCII mailboxes need SMTPUTF8; everything else goes out as plain RFC 5322.
         needs_utf8 = any(not address.isascii() for address in recipients + [self.envelope_from])
         options = ["SMTPUTF8"] if needs_utf8 else []
-        client.send_message(message, from_addr=self.envelope_from, to_addrs=recipients, mail_options=options)
+        if isinstance(message, PreparedMessage):  # already in wire form: no generator pass
+            client.sendmail(self.envelope_from, recipients, message.data, mail_options=options)
+        else:
+            client.send_message(message, from_addr=self.envelope_from, to_addrs=recipients, mail_options=options)
 
     def send(self, message: EmailMessage) -> None:
         """Send one message; raises TemporaryMailError or PermanentMailError."""

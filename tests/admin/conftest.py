@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from panel_app.models import User
-from tests.registration.helpers import new_browser
+from tests.clients import new_browser
 
 PASSWORD = "correct horse battery staple"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

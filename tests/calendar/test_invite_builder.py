@@ -107,3 +107,26 @@ def test_cached_parts_follow_every_change_of_time_sequence_link_and_name():
     assert rezoned.decoded("DTSTART") == start + timedelta(hours=2)
     assert str(rezoned["ORGANIZER"]) == "mailto:other@ipu.example.org"
     assert str(cancelled["STATUS"]) == "CANCELLED" and "LOCATION" not in cancelled
+
+
+def test_calendar_links_encode_exactly_like_urlencode():
+    from urllib.parse import urlencode
+
+    from panel_app.calendar import links
+
+    start = datetime(2026, 9, 29, 13, 0, tzinfo=timezone.utc)
+    for details in ["Panel\n\nMardi 29 septembre 2026, 15\u00a0h\u00a000 – 16\u00a0h\u00a030 CEST\n\nJoin: https://z.example/j/1?a=b&c=d",
+                    "", "\n", "a+b c%d\r\n🎉 é\\n", "x" * 2000]:
+        for location in (None, "https://zoom.us/w/1?tk=a b&pwd=+"):
+            made = links.calendar_links(title="Solidarité & co", starts_at=start, ends_at=start + timedelta(hours=1),
+                                        details=details, location=location, ics_url="https://p.example/r/t/invite.ics")
+            shortened = links._shorten(details)
+            google = {"action": "TEMPLATE", "text": "Solidarité & co", "dates": "20260929T130000Z/20260929T140000Z",
+                      "details": shortened}
+            outlook = {"path": "/calendar/action/compose", "rru": "addevent", "subject": "Solidarité & co",
+                       "startdt": "2026-09-29T13:00:00Z", "enddt": "2026-09-29T14:00:00Z", "body": shortened}
+            if location:
+                google["location"] = outlook["location"] = location
+            assert made.google == f"{links.GOOGLE_URL}?{urlencode(google)}"
+            assert made.outlook_com == f"{links.OUTLOOK_COM_URL}?{urlencode(outlook)}"
+            assert made.office_365 == f"{links.OFFICE_365_URL}?{urlencode(outlook)}"

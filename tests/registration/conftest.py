@@ -6,19 +6,6 @@ import pytest
 import sqlalchemy as sa
 
 from panel_app.models import Registration
-from tests.registration.helpers import new_browser
-
-
-@pytest.fixture
-def client(app):
-    """A browser whose requests each get their own app context (see IsolatedClient)."""
-    return new_browser(app)
-
-
-@pytest.fixture
-def browser(app):
-    """`browser()` makes another independent browser (own cookies and session)."""
-    return lambda: new_browser(app)
 
 
 @pytest.fixture

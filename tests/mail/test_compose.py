@@ -1,0 +1,114 @@
+"""Prepared (pre-serialised) invitation messages are the bytes EmailMessage would write:
+same headers, encodings and MIME structure, and the same refusal of header injection."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+
+from panel_app.mail import compose
+from panel_app.mail.compose import PreparedMessage, invitation_message
+
+ICS = ("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Solidarité 🎉\r\nDESCRIPTION:" + "x" * 60
+       + "\r\n " + "y" * 70 + "\r\nEND:VCALENDAR\r\n").encode("utf-8")
+LONG_LINK = "https://calendar.google.com/calendar/render?action=TEMPLATE&text=" + "Panel%20" * 80
+TEXTS = [
+    "Dear Amina,\n\nYour registration is confirmed.\n",
+    "Chère Hélène,\n\nVotre inscription est confirmée. 15\u00a0h\u00a000\n",
+    f"Dear Amina,\n\n- Google Calendar: {LONG_LINK}\n",
+    f"Estimada María,\n\n- Google Calendar: {LONG_LINK}é\n" + "línea\n" * 12,
+    "From the start\n.\n..dots\n\r\nmixed\rendings",
+]
+HTML = ["<p>Dear Amina,</p>\n", "<p>Chère Hélène &amp; co</p>\n", f'<a href="{LONG_LINK}">Google</a>\n']
+NAMES = ["Amina Diallo", "Amina Diallo, Jr.", "Hélène Dupont", "O'Brien", 'Pat "the MP" Smith', "A" * 90,
+         "Ana María López-Núñez", "محمد بن عبد الله", "", "x.y", "Amina\r\nBcc: victim@evil.example"]
+SENDERS = [
+    dict(from_=("Inter-Parliamentary Union", "events@ipu.example.org"), sender="Panel registrations <noreply@panel.test>"),
+    dict(from_="Panel registrations <noreply@panel.test>", reply_to=("IPU, Geneva", "events@ipu.example.org")),
+    dict(from_="noreply@panel.test", sender="noreply@panel.test"),
+]
+
+
+def _normalise(data: bytes) -> bytes:
+    boundaries = list(dict.fromkeys(re.findall(rb"===============\d+==", data)))
+    for index, boundary in enumerate(boundaries):
+        data = data.replace(boundary, b"BOUNDARY-%d" % index)
+    return re.sub(rb"\r\nDate: [^\r]+\r\n", b"\r\nDate: X\r\n", data)
+
+
+def _both(**kwargs):
+    prepared = invitation_message(**kwargs)
+    reference = compose._invitation_email(**kwargs)
+    return prepared, reference
+
+
+@pytest.mark.parametrize("with_ics", [True, False])
+def test_prepared_message_is_byte_for_byte_what_email_message_writes(with_ics):
+    cases = 0
+    for index, name in enumerate(NAMES):
+        kwargs = dict(
+            to=(name, f"mp{index}@parliament.example"),
+            subject=["Registration confirmed: Panel", "Inscription confirmée : Solidarité parlementaire 🎉",
+                     "Reminder: " + "Long title " * 12][index % 3],
+            text=TEXTS[index % len(TEXTS)], html=HTML[index % len(HTML)],
+            ics=ICS if with_ics else None, method=("REQUEST", "CANCEL")[index % 2] if with_ics else None,
+            message_id=f"<notification-{index}.registration-{index}@panel.test>",
+            language=("en", "fr", "es")[index % 3], **SENDERS[index % len(SENDERS)],
+        )
+        prepared, reference = _both(**kwargs)
+        assert isinstance(prepared, PreparedMessage)
+        expected = reference.as_bytes()
+        if not with_ics:  # the email package also stamps the HTML part; only the top needs it
+            expected = expected.replace(b"Content-Transfer-Encoding: 7bit\r\nMIME-Version: 1.0\r\n",
+                                        b"Content-Transfer-Encoding: 7bit\r\n")
+            expected = expected.replace(b"Content-Transfer-Encoding: 8bit\r\nMIME-Version: 1.0\r\n",
+                                        b"Content-Transfer-Encoding: 8bit\r\n")
+            expected = re.sub(rb"(Content-Transfer-Encoding: (?:base64|quoted-printable)\r\n)MIME-Version: 1.0\r\n",
+                              rb"\1", expected)
+        assert _normalise(prepared.data) == _normalise(expected), name
+        cases += 1
+    assert cases == len(NAMES)
+
+
+def test_prepared_message_parses_to_the_imip_structure_and_keeps_injection_out():
+    message = invitation_message(
+        to=("Amina\r\nBcc: victim@evil.example", "amina@parl.example"),
+        subject="Hello\r\nBcc: other@evil.example", text="Body\n", html="<p>Body</p>\n", ics=ICS,
+        method="REQUEST", from_=("IPU", "events@ipu.example.org"), message_id="<n-1.r-1@panel.test>", language="fr",
+    )
+    parsed = message_from_bytes(bytes(message), policy=default_policy)
+    assert parsed["Bcc"] is None
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["amina@parl.example"]
+    assert message.recipients == ["amina@parl.example"]
+    assert message["Message-ID"] == "<n-1.r-1@panel.test>"
+    alternative, attachment = parsed.get_payload()
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+    assert alternative.get_payload()[2].get_content().replace("\r\n", "\n") == ICS.decode().replace("\r\n", "\n")
+    assert attachment.get_content() == ICS
+    for bad in ("a@b.example\r\nBcc: c@d.example", "a@b.example, c@d.example", "not an address"):
+        with pytest.raises(ValueError):
+            invitation_message(to=bad, subject="x", text="y", html="z", ics=None, method=None, from_="p@q.example")
+    with pytest.raises(ValueError):
+        invitation_message(to="a@b.example", subject="x", text="y", html="z", ics=ICS,
+                           method="REQUEST\r\nBcc: c@d.example", from_="p@q.example")
+
+
+def test_a_part_containing_the_boundary_gets_another_boundary(monkeypatch):
+    draws = iter([1, 1, 2, 3, 4])
+    monkeypatch.setattr(compose.random, "randrange", lambda _: next(draws))
+    clash = "--===============%019d==" % 1
+    message = invitation_message(to="a@b.example", subject="x", text=f"{clash}\n", html="<p>z</p>", ics=None,
+                                 method=None, from_="p@q.example")
+    parsed = message_from_bytes(bytes(message), policy=default_policy)
+    assert "===============%019d==" % 1 not in parsed.get_boundary()
+    assert [p.get_content().replace("\r\n", "\n") for p in parsed.get_payload()] == [f"{clash}\n", "<p>z</p>\n"]
+
+
+def test_internationalised_addresses_fall_back_to_email_message():
+    message = invitation_message(to=("José", "josé@parlamento.example"), subject="x", text="y", html="z", ics=ICS,
+                                 method="REQUEST", from_="p@q.example")
+    assert not isinstance(message, PreparedMessage)
+    assert message["To"].addresses[0].addr_spec == "josé@parlamento.example"
