@@ -116,16 +116,12 @@ def populate(app, count: int) -> None:
 def _load_notifications():
     """The pending notifications with their registration and event, loaded afresh."""
     import sqlalchemy as sa
-    from sqlalchemy.orm import selectinload
 
     from panel_app.extensions import db
-    from panel_app.models import Notification, Registration
+    from panel_app.models import Notification
 
-    db.session.expunge_all()
-    return db.session.scalars(
-        sa.select(Notification).order_by(Notification.id)
-        .options(selectinload(Notification.registration).selectinload(Registration.event))
-    ).all()
+    db.session.expunge_all()  # registration and event are joined-loaded with each row
+    return db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
 
 
 def bare_loop(port: int, prebuilt: list[tuple[list[str], bytes]]) -> float:
@@ -159,7 +155,7 @@ def main(count: int = 1000) -> None:
             notifications = _load_notifications()
             now = utcnow()
             t0 = time.perf_counter()
-            built = [messages.render(db.session, n, now=now, config=config).message for n in notifications]
+            built = [r.message for r in messages.render_batch(db.session, notifications, now=now, config=config)]
             wire = [bytes(m) for m in built]
             build_seconds = time.perf_counter() - t0
             prebuilt = [([a for _, a in getaddresses([str(m["To"])])], data) for m, data in zip(built, wire)]
@@ -180,8 +176,8 @@ def main(count: int = 1000) -> None:
             t0 = time.perf_counter()
             for start in range(0, len(notifications), services.BATCH_SIZE):
                 batch = notifications[start:start + services.BATCH_SIZE]
-                outcomes = sender.send_many([messages.render(db.session, n, now=now, config=config).message
-                                             for n in batch])
+                outcomes = sender.send_many([r.message for r in
+                                             messages.render_batch(db.session, batch, now=now, config=config)])
                 assert all(o is None for o in outcomes), outcomes[:3]
             build_send_seconds = time.perf_counter() - t0
 

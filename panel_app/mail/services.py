@@ -264,14 +264,27 @@ def deliver_due(session: Session, *, now: datetime, registration_id: int | None 
         return report
 
     rendered: dict[int, messages.Rendered] = {}
-    for notification_id in claims:
-        notification = session.get(Notification, notification_id, populate_existing=True)
-        try:
-            result = messages.render(session, notification, now=now, config=config)
-        except Exception as exc:  # a rendering bug must not block the rest of the batch
-            log.exception("cannot render notification %s", notification_id)
-            _fail_attempt(session, notification, claims[notification_id], f"render: {exc}", now, config, permanent=False)
-            report.retrying += 1
+    # Load the claimed rows afresh (registration and event come joined) in one query, and
+    # render them together: the batch shares one look-up of previous invites and the parts every
+    # registrant of an event gets (see messages.render_batch).
+    loaded = session.scalars(
+        sa.select(Notification).where(Notification.id.in_(list(claims)))
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {n.id: n for n in loaded}
+    batch = [by_id[i] for i in claims if i in by_id]
+    failed_render: set[int] = set()
+
+    def on_error(notification, exc):  # a rendering bug must not block the rest of the batch
+        log.error("cannot render notification %s", notification.id, exc_info=exc)
+        _fail_attempt(session, notification, claims[notification.id], f"render: {exc}", now, config, permanent=False)
+        failed_render.add(notification.id)
+        report.retrying += 1
+
+    results = messages.render_batch(session, batch, now=now, config=config, on_error=on_error)
+    for notification, result in zip(batch, results):
+        notification_id = notification.id
+        if notification_id in failed_render:
             continue
         if result is None:
             if _record(session, notification_id, claims[notification_id], {"state": NotificationState.SKIPPED}):

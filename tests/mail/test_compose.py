@@ -8,6 +8,7 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
+import sqlalchemy as sa
 
 from panel_app.mail import compose
 from panel_app.mail.compose import PreparedMessage, invitation_message
@@ -112,3 +113,66 @@ def test_internationalised_addresses_fall_back_to_email_message():
                                  method="REQUEST", from_="p@q.example")
     assert not isinstance(message, PreparedMessage)
     assert message["To"].addresses[0].addr_spec == "josé@parlamento.example"
+
+
+def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_event_changes(
+    app, db, make_event, make_registration
+):
+    """The cached body skeletons give exactly what rendering the templates per registrant
+    gives (HTML escaping included), and an event change within one batch is never stale."""
+    from datetime import timedelta
+
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from panel_app.calendar import content
+    from panel_app.mail import messages, services
+    from panel_app.models import Notification, utcnow
+
+    event = make_event(title="Solidarity <b>&</b> \"MPs\"")
+    names = [("Amina", "<script>alert('x')</script>"), ("Hélène", "D'Arc & Co"), ("José", "Núñez \"Pepe\"")]
+    for (first, last), language in zip(names, ("en", "fr", "es")):
+        registration, _ = make_registration(event, first_name=first, last_name=last, language=language,
+                                            zoom_join_url=f"https://zoom.example/w/1?tk={first}&x=<y>")
+        services.queue_message(db.session, registration, "confirmed", now=utcnow(), deliver=False)
+    db.session.commit()
+    notifications = db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    now = utcnow()
+
+    results = messages.render_batch(db.session, notifications, now=now, config=app.config)
+
+    for notification, result in zip(notifications, results):
+        registration = notification.registration
+        parsed = message_from_bytes(bytes(result.message), policy=default_policy)
+        locale = registration.language
+        with app.test_request_context(), force_locale(locale):
+            manage = content.manage_url(registration, app.config)
+            shared = messages._shared(event, locale, notification.kind, registration.language, app.config)
+            context = dict(registration=registration, event=event, title=shared["title"], times=shared["times"],
+                           paragraphs=shared["paragraphs"], language=shared["language"],
+                           join_url=registration.join_url, manage_url=manage,
+                           links=content.registration_links(registration, manage=manage, locale=locale),
+                           organiser_name=shared["organiser_name"], has_invite=True, lang=locale)
+            text = render_template("emails/registration.txt", **context)
+            html = render_template("emails/registration.html", **context)
+        assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == text + "\n" * (not text.endswith("\n"))
+        assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == html + "\n" * (not html.endswith("\n"))
+        assert "<script>" not in html and registration.join_url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
+
+    # Same batch, event moved and re-titled between two messages: the second is not stale.
+    first, second = notifications[0], notifications[1]
+    cache = messages.BatchCache(db.session, [first, second])
+    before = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
+    event.starts_at += timedelta(hours=1)
+    event.ends_at += timedelta(hours=1)
+    event.title = "Renamed panel"
+    event.translations = {}
+    after = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
+    old_text = message_from_bytes(bytes(before.message), policy=default_policy).get_body(("plain",)).get_content()
+    new = message_from_bytes(bytes(after.message), policy=default_policy)
+    assert "Renamed panel" in new["Subject"] and "Renamed panel" in new.get_body(("plain",)).get_content()
+    assert new.get_body(("plain",)).get_content() != old_text
+    ics = [p for p in new.walk() if p.get_content_type() == "text/calendar"][0].get_content()
+    from icalendar import Calendar
+
+    assert Calendar.from_ical(ics).walk("VEVENT")[0].decoded("DTSTART") == event.starts_at
