@@ -18,18 +18,18 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(value: str | None, default: int) -> int:
+def _int(value: str | None, default: int, name: str = "setting") -> int:
     try:
         return int(value) if value not in (None, "") else default
     except ValueError as exc:  # a typo in a deployment should say which variable is wrong
-        raise RuntimeError(f"expected a whole number, got {value!r}") from exc
+        raise RuntimeError(f"{name}: expected a whole number, got {value!r}") from exc
 
 
-def _float(value: str | None, default: float) -> float:
+def _float(value: str | None, default: float, name: str = "setting") -> float:
     try:
         return float(value) if value not in (None, "") else default
     except ValueError as exc:
-        raise RuntimeError(f"expected a number, got {value!r}") from exc
+        raise RuntimeError(f"{name}: expected a number, got {value!r}") from exc
 
 
 def normalise_database_url(url: str) -> str:
@@ -53,7 +53,7 @@ class Config:
         default_db = f"sqlite:///{instance / 'panel.sqlite3'}"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(env.get("DATABASE_URL") or default_db)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        self.SQLITE_BUSY_TIMEOUT_MS = _int(env.get("SQLITE_BUSY_TIMEOUT_MS"), 30_000)
+        self.SQLITE_BUSY_TIMEOUT_MS = _int(env.get("SQLITE_BUSY_TIMEOUT_MS"), 30_000, "SQLITE_BUSY_TIMEOUT_MS")
 
         self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.REDIS_URL = env.get("REDIS_URL") or None
@@ -62,12 +62,14 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
-        self.MAIL_PORT = _int(env.get("MAIL_PORT"), 587 if _bool(env.get("MAIL_USE_TLS"), False) else 25)
+        # Each transport's standard port: implicit TLS 465, STARTTLS submission 587, plain 25.
+        default_port = 465 if _bool(env.get("MAIL_USE_SSL"), False) else 587 if _bool(env.get("MAIL_USE_TLS"), False) else 25
+        self.MAIL_PORT = _int(env.get("MAIL_PORT"), default_port, "MAIL_PORT")
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"), False)
         self.MAIL_USE_SSL = _bool(env.get("MAIL_USE_SSL"), False)
-        self.MAIL_TIMEOUT = _int(env.get("MAIL_TIMEOUT"), 30)
+        self.MAIL_TIMEOUT = _int(env.get("MAIL_TIMEOUT"), 30, "MAIL_TIMEOUT")
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Panel registrations <noreply@localhost>"
         self.MAIL_OUTBOX_PATH = str(instance / "outbox")
         # Calendar invites and emails (issue 3; see panel_app/mail/services.py).
@@ -76,7 +78,7 @@ class Config:
         #: then From: is MAIL_DEFAULT_SENDER and Reply-To: the organiser.
         self.MAIL_FROM_ORGANISER = _bool(env.get("MAIL_FROM_ORGANISER"), True)
         #: Claims per message before it is marked failed (exponential backoff, 1 min to 1 h).
-        self.MAIL_MAX_ATTEMPTS = _int(env.get("MAIL_MAX_ATTEMPTS"), 10)
+        self.MAIL_MAX_ATTEMPTS = _int(env.get("MAIL_MAX_ATTEMPTS"), 10, "MAIL_MAX_ATTEMPTS")
         #: Reminders before each event, in hours ("24,1"; empty turns reminders off).
         self.REMINDER_OFFSETS_HOURS = env.get("REMINDER_OFFSETS_HOURS", "24,1")
 
@@ -87,10 +89,10 @@ class Config:
         self.ZOOM_API_BASE_URL = (env.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2").rstrip("/")
         self.ZOOM_OAUTH_TOKEN_URL = env.get("ZOOM_OAUTH_TOKEN_URL") or "https://zoom.us/oauth/token"
         # Client pacing: stay just under Zoom's per-second limit for the account's plan.
-        self.ZOOM_REQUESTS_PER_SECOND = _float(env.get("ZOOM_REQUESTS_PER_SECOND"), 9.5)
-        self.ZOOM_HTTP_TIMEOUT = _float(env.get("ZOOM_HTTP_TIMEOUT"), 10.0)
-        self.ZOOM_MAX_RETRIES = _int(env.get("ZOOM_MAX_RETRIES"), 4)
-        self.ZOOM_RETRY_BASE_DELAY = _float(env.get("ZOOM_RETRY_BASE_DELAY"), 0.5)
+        self.ZOOM_REQUESTS_PER_SECOND = _float(env.get("ZOOM_REQUESTS_PER_SECOND"), 9.5, "ZOOM_REQUESTS_PER_SECOND")
+        self.ZOOM_HTTP_TIMEOUT = _float(env.get("ZOOM_HTTP_TIMEOUT"), 10.0, "ZOOM_HTTP_TIMEOUT")
+        self.ZOOM_MAX_RETRIES = _int(env.get("ZOOM_MAX_RETRIES"), 4, "ZOOM_MAX_RETRIES")
+        self.ZOOM_RETRY_BASE_DELAY = _float(env.get("ZOOM_RETRY_BASE_DELAY"), 0.5, "ZOOM_RETRY_BASE_DELAY")
 
         # Job queue: Huey on Redis when REDIS_URL is set, else a SQLite file in the instance folder.
         self.HUEY_SQLITE_PATH = str(instance / "queue.sqlite3")
@@ -108,21 +110,21 @@ class Config:
         self.RATELIMIT_ERASE = env.get("RATELIMIT_ERASE") or "10 per minute"
         #: Number of trusted proxies in front of the app (load balancer, nginx) for each
         #: X-Forwarded-* header; 0 = served directly, forwarded headers are ignored.
-        self.PROXY_FIX_X_FOR = _int(env.get("PROXY_FIX_X_FOR"), 0)
-        self.PROXY_FIX_X_PROTO = _int(env.get("PROXY_FIX_X_PROTO"), self.PROXY_FIX_X_FOR)
-        self.PROXY_FIX_X_HOST = _int(env.get("PROXY_FIX_X_HOST"), 0)
-        self.PROXY_FIX_X_PREFIX = _int(env.get("PROXY_FIX_X_PREFIX"), 0)
+        self.PROXY_FIX_X_FOR = _int(env.get("PROXY_FIX_X_FOR"), 0, "PROXY_FIX_X_FOR")
+        self.PROXY_FIX_X_PROTO = _int(env.get("PROXY_FIX_X_PROTO"), self.PROXY_FIX_X_FOR, "PROXY_FIX_X_PROTO")
+        self.PROXY_FIX_X_HOST = _int(env.get("PROXY_FIX_X_HOST"), 0, "PROXY_FIX_X_HOST")
+        self.PROXY_FIX_X_PREFIX = _int(env.get("PROXY_FIX_X_PREFIX"), 0, "PROXY_FIX_X_PREFIX")
         #: HSTS max-age in seconds, sent only when BASE_URL is https (0 turns it off).
-        self.HSTS_MAX_AGE = _int(env.get("HSTS_MAX_AGE"), 31_536_000)
+        self.HSTS_MAX_AGE = _int(env.get("HSTS_MAX_AGE"), 31_536_000, "HSTS_MAX_AGE")
         self.LOG_LEVEL = (env.get("LOG_LEVEL") or "INFO").upper()
         #: "json" (one object per line, for log shippers) or "text"; json by default in production.
         self.LOG_FORMAT = (env.get("LOG_FORMAT") or ("json" if self.ENV_NAME == "production" else "text")).lower()
         #: Personal data is erased this many days after an event ends (0 = never automatically).
-        self.RETENTION_DAYS = _int(env.get("RETENTION_DAYS"), 90)
+        self.RETENTION_DAYS = _int(env.get("RETENTION_DAYS"), 90, "RETENTION_DAYS")
 
         self.PRIVACY_NOTICE_VERSION = env.get("PRIVACY_NOTICE_VERSION") or "2026-11"
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE") or "Europe/Zurich"
-        self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1024 * 1024)
+        self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1024 * 1024, "MAX_CONTENT_LENGTH")
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -93,9 +93,19 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
     assert load_config({"RATELIMIT_ENABLED": "false"}).RATELIMIT_ENABLED is False
 
 
+@pytest.mark.parametrize(
+    "environ, port",
+    [({}, 25), ({"MAIL_USE_TLS": "true"}, 587), ({"MAIL_USE_SSL": "true"}, 465), ({"MAIL_USE_SSL": "true", "MAIL_PORT": "2465"}, 2465)],
+)
+def test_mail_port_defaults_to_the_transports_standard_port(environ, port):
+    assert load_config(environ).MAIL_PORT == port
+
+
 def test_a_malformed_number_in_the_environment_is_reported(tmp_path):
-    with pytest.raises(RuntimeError, match="whole number"):
+    with pytest.raises(RuntimeError, match="^MAIL_PORT: expected a whole number"):
         load_config({"MAIL_PORT": "twenty-five"})
+    with pytest.raises(RuntimeError, match="^ZOOM_HTTP_TIMEOUT: expected a number"):
+        load_config({"ZOOM_HTTP_TIMEOUT": "ten"})
 
 
 def test_healthz_answers_when_the_database_does(client):

@@ -67,6 +67,7 @@ def test_events_create_defaults_and_draft(runner, read):
     [
         ({"--timezone": "Mars/Olympus_Mons"}, "unknown time zone 'Mars/Olympus_Mons'"),
         ({"--timezone": "../../etc/passwd"}, "unknown time zone"),
+        ({"--timezone": "Europe"}, "unknown time zone 'Europe'"),  # a folder of the zone database
         ({"--end": "2099-09-29 14:00"}, "the end must be after the start"),
         ({"--end": "2099-09-29 15:00"}, "the end must be after the start"),
         ({"--start": "29/09/2099 15:00"}, "is not a date and time written like 2023-09-26 15:00"),

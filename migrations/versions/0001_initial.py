@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:12:27.342201
+Create Date: 2026-11-22 22:15:32.044602
 
 """
 from alembic import op
@@ -264,6 +264,8 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['group_messages.id'], name=op.f('fk_group_message_recipients_message_id_group_messages'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_group_message_recipients_registration_id_registrations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_message_recipients'))

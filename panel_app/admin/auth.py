@@ -23,7 +23,7 @@ from flask_login import current_user, login_user, logout_user
 from panel_app.admin import bp
 from panel_app.admin.forms import ActionForm, LoginForm
 from panel_app.audit.services import record
-from panel_app.extensions import db, limiter, login_manager
+from panel_app.extensions import db, login_manager
 from panel_app.models import User, UserRole, utcnow
 
 MAX_FAILED_LOGINS = 5
@@ -97,8 +97,9 @@ def _dummy_check(password: str) -> None:
     check_password_hash(_DUMMY_HASH["hash"], password)
 
 
+# POSTs are rate-limited by panel_app.security with RATELIMIT_LOGIN (a second, fixed limit
+# here would cap any higher configured value).
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or url_for("admin.events"))

@@ -7,6 +7,7 @@ still pending, and a periodic sweep picks up messages whose job never ran.
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 BATCH = 50
 #: Attempts per recipient before a temporary failure counts as final.
 MAX_ATTEMPTS = 5
+#: How long a job may hold a batch of copies before another job may take them over.
+CLAIM_LEASE = timedelta(minutes=30)
 
 
 class MessageNotFinished(Exception):
@@ -56,23 +59,27 @@ def send_pending(message_id: int) -> int:
     retry_later = False
     last_id = 0
     while True:
-        batch = list(db.session.scalars(
-            sa.select(MessageRecipient)
-            .where(MessageRecipient.message_id == message.id, MessageRecipient.state == MessageState.PENDING,
-                   MessageRecipient.id > last_id)
-            .order_by(MessageRecipient.id)
-            .limit(BATCH)
-        ))
-        if not batch:
+        batch, last_id = _claim_batch(message.id, last_id)
+        if last_id is None:
             break
-        last_id = batch[-1].id
-        emails = [
-            simple_message(to=_format_address(r.name, r.email), subject=message.subject, text=message.body, reply_to=reply_to)
-            for r in batch
-        ]
-        outcomes = sender.send_many(emails)
+        emails, sendable = [], []
+        for r in batch:
+            try:
+                emails.append(simple_message(to=_format_address(r.name, r.email), subject=message.subject,
+                                             text=message.body, reply_to=reply_to))
+            except ValueError:
+                # e.g. an address blanked by an erasure since the message was written: this
+                # copy can never go out, and it must not hold back everyone else's.
+                r.attempts += 1
+                r.state = MessageState.FAILED
+                r.last_error = "not a valid email address"
+                continue
+            sendable.append(r)
+        outcomes = sender.send_many(emails) if emails else []
         now = utcnow()
-        for recipient, outcome in zip(batch, outcomes, strict=True):
+        for recipient in batch:
+            recipient.claim_token = recipient.claimed_until = None
+        for recipient, outcome in zip(sendable, outcomes, strict=True):
             recipient.attempts += 1
             if outcome is None:
                 recipient.state = MessageState.SENT
@@ -91,6 +98,39 @@ def send_pending(message_id: int) -> int:
     if retry_later:
         raise MessageNotFinished(f"group message {message_id}: some copies will be retried")
     return sent
+
+
+def _claim_batch(message_id: int, after_id: int) -> tuple[list[MessageRecipient], int | None]:
+    """Lease the next pending copies to this job and commit the lease before sending.
+
+    Returns (claimed rows, id to continue after), or ([], None) when nothing is left. Rows
+    another job holds under a live lease are skipped; an expired lease (crashed worker) is
+    taken over.
+    """
+    now = utcnow()
+    free = sa.or_(MessageRecipient.claimed_until.is_(None), MessageRecipient.claimed_until < now)
+    ids = list(db.session.scalars(
+        sa.select(MessageRecipient.id)
+        .where(MessageRecipient.message_id == message_id, MessageRecipient.state == MessageState.PENDING,
+               MessageRecipient.id > after_id, free)
+        .order_by(MessageRecipient.id)
+        .limit(BATCH)
+    ))
+    if not ids:
+        return [], None
+    token = secrets.token_hex(16)
+    db.session.execute(
+        sa.update(MessageRecipient)
+        .where(MessageRecipient.id.in_(ids), MessageRecipient.state == MessageState.PENDING, free)
+        .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    claimed = list(db.session.scalars(
+        sa.select(MessageRecipient).where(MessageRecipient.claim_token == token).order_by(MessageRecipient.id)
+        .execution_options(populate_existing=True)
+    ))
+    return claimed, ids[-1]
 
 
 def _finish_if_done(message: GroupMessage) -> None:

@@ -444,7 +444,14 @@ def cancel_event(session: Session, event: Event, *, now: datetime, user: User, i
     if event.status == EventStatus.CANCELLED:
         return False
     was_published = event.status == EventStatus.PUBLISHED
+    # Compare-and-set: of two organisers cancelling at once, only one sends the cancellations.
+    won = session.execute(
+        sa.update(Event).where(Event.id == event.id, Event.status != EventStatus.CANCELLED)
+        .values(status=EventStatus.CANCELLED).execution_options(synchronize_session=False)
+    ).rowcount == 1
     event.status = EventStatus.CANCELLED
+    if not won:
+        return False
     record(session, "event.cancel", actor=user, event_id=event.id, ip=ip, now=now)
     session.flush()
     if was_published:

@@ -216,7 +216,7 @@ def registrations(slug: str):
 def _selected_registrations(event: Event) -> list:
     ids = []
     for raw in request.form.getlist("ids")[: services.BULK_MAX + 1]:
-        if raw.isdigit() and len(raw) < 12:
+        if raw.isascii() and raw.isdigit() and len(raw) < 12 and int(raw) <= MAX_ROW_ID:
             ids.append(int(raw))
     if len(ids) > services.BULK_MAX:
         abort(413)
@@ -273,7 +273,14 @@ def bulk_action(slug: str):
     return redirect(_back_to_list(event), code=303)
 
 
+#: Largest id a row can have (32-bit INTEGER keys on PostgreSQL): a larger one in a URL would
+#: make the database driver raise (500) instead of finding nothing (404).
+MAX_ROW_ID = 2**31 - 1
+
+
 def _registration_or_404(event: Event, registration_id: int):
+    if registration_id > MAX_ROW_ID:
+        abort(404)
     registration = services.get_registration(db.session, event, registration_id)
     if registration is None:
         abort(404)
@@ -438,9 +445,11 @@ def messages(slug: str):
 @require_role(UserRole.ADMIN)
 def audit():
     raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or len(raw_page) > 9 or int(raw_page) < 1:
+    if not (raw_page.isascii() and raw_page.isdigit()) or len(raw_page) > 9 or int(raw_page) < 1:
         abort(400)
     action = (request.args.get("action") or "").strip()[:64]
+    if "\x00" in action:  # PostgreSQL refuses NUL in text: a 400, not a 500
+        abort(400)
     result = audit_page(db.session, page=int(raw_page), action=action or None)
     event_ids = {e.event_id for e in result.entries if e.event_id}
     slugs = dict(db.session.execute(sa.select(Event.id, Event.slug).where(Event.id.in_(event_ids)))) if event_ids else {}
@@ -473,7 +482,7 @@ def users():
 @bp.post("/users/<int:user_id>")
 @require_role(UserRole.ADMIN)
 def user_edit(user_id: int):
-    account = db.session.get(User, user_id)
+    account = db.session.get(User, user_id) if user_id <= MAX_ROW_ID else None
     if account is None:
         abort(404)
     form = UserEditForm(prefix=f"u{user_id}")

@@ -42,7 +42,9 @@ def register(app: Flask) -> None:
     def unexpected_error(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The URL rule, not the path: /registrations/<token> must not put a private token in the log.
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        log.exception("unhandled error on %s %s", request.method, route)
         from panel_app.extensions import db
 
         db.session.rollback()  # never leave half a unit of work behind

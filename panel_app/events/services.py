@@ -47,7 +47,7 @@ class EventInput:
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as "Europe"
         raise EventInputError(_("unknown time zone %(name)r; use an IANA name such as Europe/Zurich", name=name)) from exc
     return name
 

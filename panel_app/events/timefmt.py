@@ -104,9 +104,12 @@ def parse_local(value: str, zone_name: str) -> datetime:
         raise ValueError(f"{value!r} is not a date and time written like 2023-09-26 15:00") from None
     first = naive.replace(tzinfo=zone, fold=0)
     second = naive.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        roundtrip = first.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
-        if roundtrip != naive:
-            raise ValueError(f"{value} does not exist in {zone_name} (clocks go forward)")
-        raise ValueError(f"{value} happens twice in {zone_name} (clocks go back); pick another time")
-    return first.astimezone(ZoneInfo("UTC"))
+    try:
+        if first.utcoffset() != second.utcoffset():
+            roundtrip = first.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+            if roundtrip != naive:
+                raise ValueError(f"{value} does not exist in {zone_name} (clocks go forward)")
+            raise ValueError(f"{value} happens twice in {zone_name} (clocks go back); pick another time")
+        return first.astimezone(ZoneInfo("UTC"))
+    except OverflowError:  # year 1 or 9999 shifted past the calendar's ends by the offset
+        raise ValueError(f"{value!r} is outside the range of dates that can be stored") from None

@@ -50,5 +50,9 @@ class MessageRecipient(Base):
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by the job that is sending this copy; another job may take it only once the
+    #: lease has run out (a crashed worker), so two jobs never mail the same person.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.Index("ix_group_message_recipients_message_state", "message_id", "state"),)

@@ -49,7 +49,9 @@ def normalise_lookup_email(value: str) -> str:
         return normalise_email(value)[1]
     except InvalidInput:
         # An admin may paste an address the validator dislikes; an exact match still helps.
-        return (value or "").strip().casefold()
+        key = (value or "").strip().casefold()
+        # No stored address holds a NUL byte, and PostgreSQL refuses one in a query.
+        return "" if "\x00" in key else key
 
 
 # --- Copies of personal data in other features' tables --------------------------------

@@ -87,7 +87,9 @@ class RegistrationForm(FlaskForm):
     country = SelectField(_l("Country"), validate_choice=False, widget=CachedSelect())  # ~250 options: see core.widgets
     organisation = StringField(
         _l("Parliament or organisation"),
-        validators=[RequiredText(message=_l("Enter your parliament or organisation.")), CleanText(validation.TEXT_MAX)],
+        # Optional: the public contract's field list does not include it, and people from
+        # bodies not on the list must still be able to register.
+        validators=[CleanText(validation.TEXT_MAX)],
     )
     affiliation_type = RadioField(
         _l("You are attending on behalf of"),
@@ -148,7 +150,7 @@ class RegistrationForm(FlaskForm):
             role=self.role.data,
             language=self.language.data,
             salutation=self.salutation.data or "",
-            organisation=self.organisation.data,
+            organisation=self.organisation.data or "",
             committees=self.committees.data or "",
             accessibility_needs=self.accessibility_needs.data or "",
         )

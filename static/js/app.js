@@ -33,11 +33,21 @@
   // Prevent accidental double submission (the server copes either way).
   function guardDoubleSubmit() {
     document.querySelectorAll("form").forEach(function (form) {
-      form.addEventListener("submit", function () {
-        var button = form.querySelector("button[type=submit]");
+      form.addEventListener("submit", function (event) {
+        // The button pressed (a form may have several, e.g. export and erase).
+        var button = event.submitter || form.querySelector("button[type=submit]");
         if (button) {
           window.setTimeout(function () { button.disabled = true; }, 0);
+          // A download leaves the page in place: the button must not stay dead.
+          window.setTimeout(function () { button.disabled = false; }, 5000);
         }
+      });
+    });
+    // Back/forward cache restores a page as it was left, buttons disabled included.
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;
+      document.querySelectorAll("form button[type=submit]").forEach(function (button) {
+        button.disabled = false;
       });
     });
   }

@@ -179,3 +179,16 @@ def test_admin_cannot_demote_themselves(signed_in, db):
     admin.post(f"/admin/users/{user.id}", data={prefix + "csrf_token": token, prefix + "role": "viewer", prefix + "active": "y"})
     db.session.expire_all()
     assert db.session.get(User, user.id).role == "admin"
+
+
+from tests.security.conftest import make_isolated_app  # noqa: F401  (a fixture)
+
+
+def test_login_posts_follow_the_configured_limit_only(make_isolated_app):  # noqa: F811
+    app = make_isolated_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="25 per minute")
+    client = app.test_client()
+    token = csrf_from(client)
+    statuses = [client.post("/admin/login", data={"email": f"nobody{n}@ipu.example.org", "password": "wrong",
+                                                   "csrf_token": token}).status_code for n in range(26)]
+    assert statuses[:25] == [401] * 25
+    assert statuses[25] == 429

@@ -101,3 +101,58 @@ def test_unreachable_smtp_keeps_recipients_pending_for_a_retry(organiser, post, 
     db.session.expire_all()
     recipient = db.session.scalar(sa.select(MessageRecipient))
     assert recipient.state == "pending" and recipient.attempts == 1 and recipient.last_error
+
+
+def test_a_blank_address_fails_its_own_copy_and_the_others_still_go_out(organiser, post, db, app, make_event, make_registration, outbox):
+    event = make_event()
+    make_registration(event, email="first@parl.example")
+    make_registration(event, email="second@parl.example")
+    url = f"/admin/events/{event.slug}/messages"
+    post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
+    message_id = db.session.scalar(sa.select(GroupMessage.id))
+    # An erasure blanks the address of a copy not yet sent.
+    db.session.execute(sa.update(MessageRecipient).where(MessageRecipient.email == "first@parl.example")
+                       .values(email="", name=""))
+    db.session.commit()
+    with app.app_context():
+        assert jobs.send_group_message(message_id) == 1
+    mails = _read(outbox)
+    assert len(mails) == 1 and "second@parl.example" in mails[0]["To"]
+    db.session.expire_all()
+    states = dict(db.session.execute(sa.select(MessageRecipient.email, MessageRecipient.state)).all())
+    assert states == {"": "failed", "second@parl.example": "sent"}
+    assert db.session.scalar(sa.select(GroupMessage.state)) == "failed"
+
+
+def _message_with_recipients(db, event, count):
+    message = GroupMessage(event_id=event.id, subject="Programme", body="Updated programme.", recipient_count=count)
+    db.session.add(message)
+    db.session.flush()
+    for i in range(count):
+        db.session.add(MessageRecipient(message_id=message.id, email=f"p{i}@parl.example", name=f"P {i}"))
+    db.session.commit()
+    return message.id
+
+
+def test_copies_leased_by_a_running_job_are_not_sent_by_a_second_job(db, app, make_event, outbox):
+    from datetime import timedelta
+
+    from panel_app.models import utcnow
+
+    event = make_event()
+    message_id = _message_with_recipients(db, event, 3)
+    with app.app_context():
+        held, _ = jobs._claim_batch(message_id, 0)  # a first job has leased every copy and is still sending
+        assert len(held) == 3
+        assert jobs.send_pending(message_id) == 0  # the second job (queue retry or sweep) leaves them alone
+    assert not outbox.exists() or not list(outbox.glob("*.eml"))
+
+    # The first worker died: once its lease runs out, the copies are taken over and sent once.
+    db.session.execute(sa.update(MessageRecipient).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    with app.app_context():
+        assert jobs.send_pending(message_id) == 3
+        assert jobs.send_pending(message_id) == 0
+    assert len(_read(outbox)) == 3
+    db.session.expire_all()
+    assert set(db.session.scalars(sa.select(MessageRecipient.claim_token))) == {None}

@@ -271,3 +271,21 @@ def test_attended_filter(organiser, make_event, make_registration, future):
     make_registration(event, last_name="Absent", attended=False, attended_minutes=0)
     html = organiser.get(f"/admin/events/{event.slug}/registrations?attended=yes").get_data(as_text=True)
     assert "Came," in html and "Absent," not in html
+
+
+def test_out_of_range_ids_and_odd_values_answer_4xx_never_500(signed_in, make_event, make_registration, post, db):
+    client, _ = signed_in("admin")
+    event = make_event()
+    registration, _token = make_registration(event, status="pending")
+    base = f"/admin/events/{event.slug}/registrations"
+    assert client.get(f"{base}/99999999999999999999999").status_code == 404
+    assert client.get(f"{base}/9223372036854775808/edit").status_code == 404
+    assert post(client, f"{base}/99999999999/action", {"action": "approve"}).status_code == 404
+    assert post(client, "/admin/users/99999999999999999999", {}).status_code == 404
+    assert client.get("/admin/audit?page=%C2%B2").status_code == 400  # "²" is a digit to str.isdigit
+    assert client.get("/admin/audit?action=%00").status_code == 400
+    # Ids Python reads as digits but no row can have are ignored; the valid one is acted on.
+    response = post(client, f"{base}/bulk", {"action": "approve", "ids": ["99999999999", "\u00b2", str(registration.id)]})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(type(registration), registration.id).status == "confirmed"

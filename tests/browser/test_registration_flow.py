@@ -134,3 +134,20 @@ def test_the_language_switcher_changes_the_page_and_is_remembered(new_page, make
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("button", name="S’inscrire")).to_be_visible()
     assert "lang" in {c["name"] for c in page.context.cookies()}
+
+
+def test_the_double_submit_guard_disables_the_pressed_button_only_for_a_while(new_page, make_event):
+    slug = make_event()
+    page = new_page(locale="en-GB")
+    page.goto(f"/events/{slug}/register")
+    button = page.get_by_role("button", name="Register")
+    # Stay on the page, as a download does (the guard's own listener still runs).
+    page.evaluate("document.querySelector('form.registration-form').addEventListener('submit', e => e.preventDefault())")
+    button.click()
+    expect(button).to_be_disabled()
+    expect(button).to_be_enabled(timeout=8_000)  # not dead for good when no new page came
+    button.click()
+    expect(button).to_be_disabled()
+    # A page restored from the back/forward cache gets its buttons back at once.
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    expect(button).to_be_enabled(timeout=1_000)

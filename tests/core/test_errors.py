@@ -38,3 +38,12 @@ def test_api_and_webhook_paths_get_json_errors(app):
             result = app.handle_user_exception(NotFound())
             body, status = result
             assert status == 404 and body["status"] == 404
+
+
+def test_unexpected_error_log_names_the_route_not_the_private_token(app, caplog):
+    token = "SeCrEtPrivateToken123"
+    with app.test_request_context(f"/registrations/{token}"):
+        response = app.make_response(app.handle_user_exception(RuntimeError("boom")))
+    assert response.status_code == 500
+    assert "unhandled error on GET /registrations/<token>" in caplog.text
+    assert token not in caplog.text

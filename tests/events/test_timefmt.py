@@ -119,3 +119,10 @@ def test_zone_abbreviation_of_aware_local_time():
 
     assert zone_abbreviation(utc(2023, 7, 1, 12).astimezone(ZoneInfo("Europe/Zurich"))) == "CEST"
     assert zone_abbreviation(utc(2023, 7, 1, 12).astimezone(ZoneInfo("Asia/Dubai"))) == "UTC+04:00"
+
+
+@pytest.mark.parametrize("value, zone", [("0001-01-01 00:10", "Europe/Zurich"), ("9999-12-31 23:59", "America/New_York")])
+def test_parse_local_refuses_dates_pushed_off_the_calendar_by_the_offset(value, zone):
+    # A ValueError (a clear message in the CLI and the console form), not an OverflowError (a crash).
+    with pytest.raises(ValueError, match="outside the range of dates"):
+        parse_local(value, zone)

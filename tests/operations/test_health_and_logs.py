@@ -92,6 +92,9 @@ def test_logging_is_configured_from_config_outside_tests(make_isolated_app):
     root = logging.getLogger()
     before = list(root.handlers)
     level = root.level
+    # An app built earlier in this process outside testing mode (e.g. a production-config
+    # test) may have installed its handler already; set it aside so this test sees a fresh process.
+    root.handlers = [h for h in before if not getattr(h, "_panel_app_handler", False)]
     try:
         make_isolated_app(LOG_CONFIGURE=True, LOG_FORMAT="json", LOG_LEVEL="WARNING")
         added = [h for h in root.handlers if h not in before]
@@ -101,7 +104,5 @@ def test_logging_is_configured_from_config_outside_tests(make_isolated_app):
         make_isolated_app(LOG_CONFIGURE=True)  # a second app in the process adds no second handler
         assert len([h for h in root.handlers if h not in before]) == 1
     finally:
-        for h in root.handlers[:]:
-            if h not in before:
-                root.removeHandler(h)
+        root.handlers = before
         root.setLevel(level)

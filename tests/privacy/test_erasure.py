@@ -189,3 +189,17 @@ def test_privacy_console_is_for_admins_only(app, db, client):
     _login(client, db, UserRole.ORGANISER)
     assert client.get("/admin/privacy").status_code == 403
     assert client.post("/admin/privacy/export", data={"email": "a@b.example"}).status_code in (400, 403)
+
+
+def test_admin_lookup_of_an_address_with_a_nul_byte_finds_nothing_instead_of_failing(app, db, client, make_event, make_registration):
+    # PostgreSQL refuses strings holding NUL: such an address must not reach the query (a 500).
+    _login(client, db, UserRole.ADMIN)
+    make_registration(make_event(), email="amina@parliament.example", email_normalized="amina@parliament.example")
+    token = _admin_form(client)
+    exported = client.post("/admin/privacy/export", data={"email": "amina\x00@parliament.example", "csrf_token": token})
+    assert exported.status_code == 200
+    assert json.loads(exported.get_data(as_text=True))["registrations"] == []
+    erased = client.post("/admin/privacy/erase",
+                         data={"email": "amina\x00@parliament.example", "confirm": "y", "csrf_token": token})
+    assert erased.status_code == 303
+    assert db.session.scalar(sa.select(Registration.email)) == "amina@parliament.example"
