@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:15:32.044602
+Create Date: 2026-11-22 22:18:08.786350
 
 """
 from alembic import op
@@ -143,6 +143,7 @@ def upgrade():
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('committees', sa.String(length=500), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('email_language', sa.String(length=8), nullable=True),
     sa.Column('accessibility_needs', sa.Text(), nullable=False),
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('privacy_notice_version', sa.String(length=32), nullable=False),

@@ -41,7 +41,8 @@ def personal_invite(token: str):
         method = "CANCEL"
     else:
         abort(404)
-    locale = registration.language if registration.language in current_app.config["LANGUAGES"] else "en"
+    language = registration.communication_language
+    locale = language if language in current_app.config["LANGUAGES"] else "en"
     manage = f"{current_app.config['BASE_URL']}/registrations/{token}"
     sequence = invite_sequence(db.session, registration, content.fingerprint(registration, method))
     data = content.registration_ics(

@@ -261,7 +261,7 @@ def _render_one(session: Session, notification: Notification, *, now: datetime, 
         return None
     registration = notification.registration
     event = registration.event
-    locale = registration.language if registration.language in config["LANGUAGES"] else "en"
+    locale = registration.communication_language if registration.communication_language in config["LANGUAGES"] else "en"
     kind = notification.kind
     previous = cache.last_sent(registration.id)
     method = None

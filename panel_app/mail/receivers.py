@@ -63,6 +63,17 @@ def on_status_changed(registration, previous=None, actor=None, **_):
         queue_message(_session(registration), registration, kind, now=utcnow())
 
 
+@signals.registration_languages_changed.connect
+def on_languages_changed(registration, changed=(), **_):
+    """New channel or email language: the confirmed registrant's invite is sent again."""
+    if not has_app_context() or registration.status != S.CONFIRMED:
+        return
+    from panel_app.mail.services import request_invite
+
+    if registration.event.status != "cancelled":
+        request_invite(_session(registration), registration, now=utcnow())
+
+
 @signals.duplicate_registration_attempted.connect
 def on_duplicate(registration, **_):
     """Same email registered again: send the details and private link to that address."""

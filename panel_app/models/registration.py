@@ -64,8 +64,10 @@ class Registration(Base):
     role: Mapped[str] = mapped_column(sa.String(16))
     #: Committees the person sits on (free text, e.g. "Human rights; Foreign affairs").
     committees: Mapped[str] = mapped_column(sa.String(500), default="")
-    #: Interpretation channel; also the language of their emails.
+    #: Interpretation channel; also the language of their emails unless `email_language` is set.
     language: Mapped[str] = mapped_column(sa.String(8))
+    #: The registrant's own choice of language for emails and invites (None: follow `language`).
+    email_language: Mapped[str | None] = mapped_column(sa.String(8))
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -120,6 +122,11 @@ class Registration(Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def communication_language(self) -> str:
+        """The language of this person's emails and invites."""
+        return self.email_language or self.language
 
     @property
     def is_active(self) -> bool:

@@ -6,15 +6,15 @@ from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from panel_app.core.widgets import CachedSelect
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
+from panel_app.core.templating import LANGUAGE_NAMES
+from panel_app.core.widgets import CachedSelect
 from panel_app.models import AffiliationType, ParticipantRole
 from panel_app.registration import validation
 from panel_app.registration.countries import country_choices, country_codes
-from panel_app.core.templating import LANGUAGE_NAMES
 from panel_app.registration.services import RegistrationInput
 
 AFFILIATION_LABELS = {
@@ -99,6 +99,7 @@ class RegistrationForm(FlaskForm):
     role = RadioField(_l("Your role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
     committees = StringField(_l("Committees you sit on"), validators=[CleanText(500)])
     language = RadioField(_l("Interpretation language"), validate_choice=False)
+    email_language = SelectField(_l("Language of your emails and calendar invitation"), validate_choice=False)
     accessibility_needs = TextAreaField(
         _l("Accessibility needs (optional)"), validators=[CleanText(validation.LONG_TEXT_MAX, multiline=True)]
     )
@@ -111,6 +112,7 @@ class RegistrationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.country.choices = [SelectChoice("", _l("Choose a country")), *_country_select_choices(locale)]
         self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
+        self.email_language.choices = email_language_choices()
         self._event_languages = event_languages
 
     def validate_email(self, field):
@@ -135,6 +137,9 @@ class RegistrationForm(FlaskForm):
         if field.data not in self._event_languages:
             raise ValidationError(_l("Choose one of the interpretation languages offered."))
 
+    def validate_email_language(self, field):
+        check_email_language(field)
+
     def validate_consent(self, field):
         if not field.data:
             raise ValidationError(_l("Please agree to the use of your details so we can register you."))
@@ -153,7 +158,40 @@ class RegistrationForm(FlaskForm):
             organisation=self.organisation.data or "",
             committees=self.committees.data or "",
             accessibility_needs=self.accessibility_needs.data or "",
+            email_language=self.email_language.data or None,
         )
+
+
+def email_language_choices() -> list[SelectChoice]:
+    """'Same as the interpretation language' first, then every language the site speaks."""
+    return [SelectChoice("", _l("Same as my interpretation language"))] + [
+        SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()
+    ]
+
+
+def check_email_language(field) -> None:
+    if field.data and field.data not in LANGUAGE_NAMES:
+        raise ValidationError(_l("Choose a language from the list."))
+
+
+class LanguageForm(FlaskForm):
+    """The registrant's later change of interpretation channel and email language."""
+
+    language = RadioField(_l("Interpretation language"), validate_choice=False)
+    email_language = SelectField(_l("Language of your emails and calendar invitation"), validate_choice=False)
+
+    def __init__(self, *args, event_languages: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
+        self.email_language.choices = email_language_choices()
+        self._event_languages = event_languages
+
+    def validate_language(self, field):
+        if field.data not in self._event_languages:
+            raise ValidationError(_l("Choose one of the interpretation languages offered."))
+
+    def validate_email_language(self, field):
+        check_email_language(field)
 
 
 class CancelForm(FlaskForm):

@@ -63,6 +63,7 @@ class RegistrationInput:
     organisation: str = ""
     committees: str = ""
     accessibility_needs: str = ""
+    email_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,33 @@ def register(
     session.flush()
     signals.registration_created.send(registration)
     return RegistrationOutcome(registration=registration, token=token, created=True)
+
+
+def change_languages(
+    session: Session, registration: Registration, *, language: str, email_language: str | None, now: datetime
+) -> bool:
+    """The registrant moves to another interpretation channel or email language.
+
+    Returns False when nothing changed. Confirmed registrants get their invite again (in the
+    new email language, with the new channel in its description).
+    """
+    if not registration.is_active:
+        raise ValueError("a cancelled or declined registration cannot be changed")
+    if language not in registration.event.languages:
+        raise ValueError(f"language {language!r} is not offered for this event")
+    changed = {
+        name
+        for name, value in (("language", language), ("email_language", email_language or None))
+        if getattr(registration, name) != value
+    }
+    if not changed:
+        return False
+    registration.language = language
+    registration.email_language = email_language or None
+    registration.updated_at = now
+    signals.registration_languages_changed.send(registration, changed=changed)
+    session.flush()
+    return True
 
 
 def promote_from_waitlist(session: Session, event: Event, now: datetime, actor: str | None = None) -> list[Registration]:

@@ -11,5 +11,8 @@ _signals = Namespace()
 registration_created = _signals.signal("registration-created")
 #: sender: Registration. kwargs: previous (old status string), actor (str or None).
 registration_status_changed = _signals.signal("registration-status-changed")
+#: sender: Registration whose interpretation or email language the registrant changed.
+#: kwargs: changed (set of field names).
+registration_languages_changed = _signals.signal("registration-languages-changed")
 #: sender: Registration that already exists for the email submitted again.
 duplicate_registration_attempted = _signals.signal("duplicate-registration-attempted")

@@ -6,16 +6,38 @@ import json
 import weakref
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from panel_app.core.pagecache import PageCache, cacheable_request, render_cached, render_with_token
+from panel_app.core.pagecache import (
+    PageCache,
+    cacheable_request,
+    render_cached,
+    render_with_token,
+)
 from panel_app.events.services import SLUG_RE
 from panel_app.extensions import csrf, db, limiter
-from panel_app.models import Event, EventStatus, Registration, RegistrationStatus, utcnow
+from panel_app.models import (
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
 from panel_app.registration import services
-from panel_app.registration.forms import CancelForm, RegistrationForm
+from panel_app.registration.forms import CancelForm, LanguageForm, RegistrationForm
 from panel_app.registration.organisations import organisation_names
 from panel_app.registration.services import RegistrationClosed, WindowState
 
@@ -235,18 +257,45 @@ def _registration_or_404(token: str):
     return registration
 
 
-@bp.get("/registrations/<token>")
-def show(token: str):
-    registration = _registration_or_404(token)
+def _registration_page(registration: Registration, token: str, *, status: int = 200, **extra):
+    """The registrant's private page, with its cancel and language forms."""
+    language_form = extra.pop("language_form", None) or LanguageForm(
+        event_languages=list(registration.event.languages),
+        data={"language": registration.language, "email_language": registration.email_language or ""},
+    )
     return render_template(
         "registration/show.html",
         registration=registration,
         event=registration.event,
         token=token,
-        cancel_form=CancelForm(),
-        just_registered=request.args.get("new") == "1",
+        cancel_form=extra.pop("cancel_form", None) or CancelForm(),
+        language_form=language_form,
         locale=_locale(),
-    )
+        **extra,
+    ), status
+
+
+@bp.get("/registrations/<token>")
+def show(token: str):
+    registration = _registration_or_404(token)
+    return _registration_page(registration, token, just_registered=request.args.get("new") == "1")
+
+
+@bp.post("/registrations/<token>/languages")
+@csrf.exempt  # LanguageForm validates the token itself so the page can explain an expired form
+def change_languages(token: str):
+    registration = _registration_or_404(token)
+    form = LanguageForm(event_languages=list(registration.event.languages))
+    if not registration.is_active or registration.event.status == EventStatus.CANCELLED:
+        return _registration_page(registration, token, status=409)
+    if not form.validate_on_submit():
+        return _registration_page(registration, token, status=422, language_form=form)
+    if services.change_languages(
+        db.session, registration, language=form.language.data, email_language=form.email_language.data or None, now=utcnow()
+    ):
+        db.session.commit()
+        flash(_("Your language choices are saved."), "success")
+    return redirect(url_for("registration.show", token=token), code=303)
 
 
 @bp.post("/registrations/<token>/cancel")
@@ -255,15 +304,7 @@ def cancel(token: str):
     registration = _registration_or_404(token)
     form = CancelForm()
     if not form.validate_on_submit():
-        return render_template(
-            "registration/show.html",
-            registration=registration,
-            event=registration.event,
-            token=token,
-            cancel_form=form,
-            cancel_error=True,
-            locale=_locale(),
-        ), 400
+        return _registration_page(registration, token, status=400, cancel_form=form, cancel_error=True)
     services.cancel(db.session, registration, now=utcnow(), actor="registrant")
     db.session.commit()
     return redirect(url_for("registration.show", token=token), code=303)

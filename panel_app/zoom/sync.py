@@ -93,8 +93,8 @@ def registrant_body(registration: Registration) -> dict:
         body["country"] = registration.country.upper()
     if registration.organisation.strip():
         body["org"] = registration.organisation.strip()[:128]
-    if registration.language in ZOOM_LANGUAGES:
-        body["language"] = ZOOM_LANGUAGES[registration.language]
+    if registration.communication_language in ZOOM_LANGUAGES:  # the language of Zoom's own emails
+        body["language"] = ZOOM_LANGUAGES[registration.communication_language]
     return body
 
 

@@ -80,3 +80,23 @@ def test_confirmation_email_and_invite_are_in_the_interpretation_language(
     description = str(vevent["DESCRIPTION"])
     assert "Interpretation language" not in description
     assert ("Langue d’interprétation" if language == "fr" else "Idioma de interpretación") in description
+
+
+def test_a_chosen_email_language_overrides_the_interpretation_language(db, client, make_event, submit_form, outbox):
+    event = make_event()
+    data = registration_form_data(language="fr", email_language="es")
+    response = submit_form(client, f"/events/{event.slug}/register?lang=en", data)
+    assert response.status_code == 303
+
+    message = _sent_message(db, outbox)
+    assert message["Content-Language"] == "es"
+    text = _parts(message)["text/plain"]
+    assert "Su inscripción está confirmada" in text
+    assert "Idioma de interpretación: Francés" in text.replace("\u00a0", " ")
+
+
+def test_an_unknown_email_language_is_refused_with_a_message(db, client, make_event, submit_form):
+    event = make_event()
+    response = submit_form(client, f"/events/{event.slug}/register", registration_form_data(email_language="xx"))
+    assert response.status_code == 422
+    assert 'id="email_language-error"' in response.get_data(as_text=True)

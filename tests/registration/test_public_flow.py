@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from panel_app.models import RegistrationStatus
+from panel_app.models import Notification, Registration, RegistrationStatus
 from tests.factories import registration_form_data
 from tests.registration.helpers import csrf_from as _csrf
 
@@ -271,3 +272,33 @@ def test_form_page_sets_only_the_session_cookie(client, make_event, register_url
     names = {c.split("=", 1)[0] for c in cookies}
     assert names == {app.config.get("SESSION_COOKIE_NAME", "session")}
     assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
+
+
+def test_registrant_changes_channel_and_email_language_and_gets_the_invite_again(client, make_event, make_registration, db):
+    event = make_event(languages=["en", "fr", "es"])
+    registration, token = make_registration(event, language="fr")
+    url = f"/registrations/{token}"
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="/registrations/{token}/languages"' in page
+    response = client.post(f"{url}/languages", data={"csrf_token": _csrf(client, url), "language": "es", "email_language": "en"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    stored = db.session.get(Registration, registration.id)
+    assert (stored.language, stored.email_language, stored.communication_language) == ("es", "en", "en")
+    kinds = list(db.session.scalars(sa.select(Notification.kind).where(Notification.registration_id == registration.id)))
+    assert "invite" in kinds
+
+    # The same choice again changes nothing and queues nothing more.
+    client.post(f"{url}/languages", data={"csrf_token": _csrf(client, url), "language": "es", "email_language": "en"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == len(kinds)
+
+
+def test_a_channel_the_event_does_not_offer_is_refused_and_nothing_changes(client, make_event, make_registration, db):
+    event = make_event(languages=["en", "fr"])
+    registration, token = make_registration(event, language="fr")
+    url = f"/registrations/{token}"
+    response = client.post(f"{url}/languages", data={"csrf_token": _csrf(client, url), "language": "es"})
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).language == "fr"
