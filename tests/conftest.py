@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from panel_app import create_app
 from panel_app.extensions import db as _db
 from tests import factories
+from tests.apps import build_app
 from tests.clients import new_browser
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -59,21 +59,7 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     """The app, built once per backend, with the schema created by the migrations."""
-    instance = tmp_path_factory.mktemp("instance")
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": factories.TEST_SECRET_KEY,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(instance),
-            "BASE_URL": "http://panel.test",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with application.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+    application = build_app(tmp_path_factory.mktemp("instance"), database_url)
     yield application
     with application.app_context():
         _db.engine.dispose()

@@ -19,9 +19,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from config import PROJECT_ROOT
-from panel_app import create_app
 from panel_app.extensions import db
 from tests import factories
+from tests.apps import build_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,21 +59,7 @@ def browser(_playwright):
 @pytest.fixture(scope="session")
 def browser_app(tmp_path_factory):
     """The app on a throw-away SQLite file, schema built by the migrations."""
-    instance = tmp_path_factory.mktemp("browser-instance")
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": factories.TEST_SECRET_KEY,
-            "DATABASE_URL": f"sqlite:///{instance / 'browser.sqlite3'}",
-            "INSTANCE_PATH": str(instance),
-            "BASE_URL": "http://panel.test",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with application.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+    application = build_app(tmp_path_factory.mktemp("browser-instance"))
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from panel_app import create_app
 from panel_app.extensions import db as _db
 from panel_app.extensions import limiter
 from panel_app.queue import queue
-from tests import factories
+from tests.apps import build_app
 
 
 @pytest.fixture
@@ -23,23 +22,8 @@ def make_isolated_app(tmp_path):
 
     def make(migrate=True, **config):
         instance = tmp_path / f"instance{len(created)}"
-        settings = {
-            "TESTING": True,
-            "SECRET_KEY": factories.TEST_SECRET_KEY,
-            "DATABASE_URL": f"sqlite:///{instance / 'db.sqlite3'}",
-            "INSTANCE_PATH": str(instance),
-            "BASE_URL": "http://panel.test",
-            "RATELIMIT_ENABLED": False,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-        settings.update(config)
-        application = create_app(settings)
+        application = build_app(instance, migrate=migrate, **{"RATELIMIT_STORAGE_URI": "memory://", **config})
         created.append(application)
-        if migrate:
-            with application.app_context():
-                from flask_migrate import upgrade
-
-                upgrade()
         return application
 
     yield make
