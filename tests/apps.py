@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.serving import make_server
 
 from panel_app import create_app
 from tests import factories
@@ -33,3 +37,16 @@ def build_app(instance: Path, database_url: str | None = None, *, migrate: bool 
 
             upgrade()
     return application
+
+
+@contextmanager
+def serving(application: Flask) -> Iterator[str]:
+    """Serve `application` with a real threaded HTTP server on loopback; yields its base URL."""
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from panel_app.extensions import db as _db
 from tests import factories
-from tests.apps import build_app
+from tests.apps import build_app, serving
 from tests.clients import new_browser
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -157,14 +155,27 @@ def submit_form():
 @pytest.fixture
 def live_server(app):
     """The app served by a real threaded HTTP server on loopback; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def outbox(app, monkeypatch, tmp_path):
+    """Mail written to a fresh outbox folder (no MAIL_SERVER); returns the folder."""
+    folder = tmp_path / "outbox"
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(folder))
+    return folder
+
+
+@pytest.fixture
+def empty_queue(app):
+    """Start (and end) the test with an empty job queue; after-commit jobs pile up otherwise."""
+    from panel_app.queue import queue
+
+    queue.huey.flush()
+    yield
+    queue.huey.flush()
 
 
 def utc(*args) -> datetime:

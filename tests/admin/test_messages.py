@@ -11,22 +11,7 @@ import sqlalchemy as sa
 from panel_app.admin import jobs
 from panel_app.models import AuditEntry, GroupMessage, MessageRecipient
 
-
-@pytest.fixture
-def outbox(app, monkeypatch, tmp_path):
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
-    monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def _empty_queue(app):
-    from panel_app.queue import queue
-
-    queue.huey.flush()
-    yield
-    queue.huey.flush()
+pytestmark = pytest.mark.usefixtures("empty_queue")
 
 
 def _read(folder):

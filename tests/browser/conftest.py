@@ -10,18 +10,16 @@ elsewhere. Skipped cleanly when Chromium or Playwright is missing.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from config import PROJECT_ROOT
 from panel_app.extensions import db
 from tests import factories
-from tests.apps import build_app
+from tests.apps import build_app, serving
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,14 +66,8 @@ def browser_app(tmp_path_factory):
 @pytest.fixture(scope="session")
 def base_url(browser_app) -> Iterator[str]:
     """The app served by a real threaded HTTP server on loopback."""
-    server = make_server("127.0.0.1", 0, browser_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(browser_app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,7 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from panel_app.events.timefmt import event_time, parse_local, utc_offset_label, zone_abbreviation
+from panel_app.events.timefmt import (
+    event_time,
+    parse_local,
+    utc_offset_label,
+    zone_abbreviation,
+)
 
 
 def utc(*args) -> datetime:

@@ -13,7 +13,13 @@ import openpyxl
 import pytest
 
 from panel_app.exports import writers
-from panel_app.exports.writers import Column, csv_chunks, file_chunks, neutralise, xlsx_temp_file
+from panel_app.exports.writers import (
+    Column,
+    csv_chunks,
+    file_chunks,
+    neutralise,
+    xlsx_temp_file,
+)
 
 ZONE = ZoneInfo("Europe/Zurich")
 COLUMNS = [

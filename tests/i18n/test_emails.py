@@ -14,21 +14,7 @@ from panel_app.mail import services
 from panel_app.models import utcnow
 from tests.factories import registration_form_data
 
-
-@pytest.fixture
-def outbox(app, monkeypatch, tmp_path):
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
-    monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def _empty_queue(app):
-    from panel_app.queue import queue
-
-    queue.huey.flush()
-    yield
+pytestmark = pytest.mark.usefixtures("empty_queue")
 
 
 def _sent_message(db, folder):

@@ -93,15 +93,6 @@ def mail_to_smtp(app, monkeypatch):
 
 
 @pytest.fixture
-def outbox(app, monkeypatch, tmp_path):
-    """Mail written to a fresh outbox folder (no MAIL_SERVER); yields the folder."""
-    folder = tmp_path / "outbox"
-    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
-    monkeypatch.setitem(app.config, "MAIL_OUTBOX_PATH", str(folder))
-    return folder
-
-
-@pytest.fixture
 def drain(db):
     """Deliver everything due now (what the after-commit job and the sweep do)."""
 
@@ -113,10 +104,6 @@ def drain(db):
 
 
 @pytest.fixture(autouse=True)
-def _empty_queue(app):
-    """Start each test with an empty job queue (after-commit jobs pile up otherwise)."""
-    from panel_app.queue import queue
-
-    queue.huey.flush()
-    yield
+def _empty_queue(empty_queue):
+    """Every mail test starts with an empty job queue (see tests/conftest.py)."""
 

@@ -6,7 +6,12 @@ import io
 import json
 import logging
 
-from panel_app.observability import REQUEST_ID_HEADER, JsonFormatter, RequestIdFilter, build_handler
+from panel_app.observability import (
+    REQUEST_ID_HEADER,
+    JsonFormatter,
+    RequestIdFilter,
+    build_handler,
+)
 
 
 def test_readyz_reports_database_and_queue(client):

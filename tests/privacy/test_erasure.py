@@ -7,7 +7,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from panel_app.models import ErasureRecord, Registration, RegistrationStatus, User, UserRole, utcnow
+from panel_app.models import (
+    ErasureRecord,
+    Registration,
+    RegistrationStatus,
+    User,
+    UserRole,
+    utcnow,
+)
 from panel_app.privacy import services
 from panel_app.privacy.jobs import erase_expired_personal_data
 from tests.conftest import csrf_token_from

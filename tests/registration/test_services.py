@@ -9,7 +9,11 @@ import pytest
 
 from panel_app.models import RegistrationStatus
 from panel_app.registration import services, signals
-from panel_app.registration.services import RegistrationClosed, RegistrationInput, WindowState
+from panel_app.registration.services import (
+    RegistrationClosed,
+    RegistrationInput,
+    WindowState,
+)
 from tests.factories import TEST_SECRET_KEY
 
 S = RegistrationStatus

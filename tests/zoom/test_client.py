@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from panel_app.extensions import db
 from panel_app.models.zoom import ZoomApiState
 from panel_app.zoom.client import build_client, encode_meeting_uuid, parse_retry_after
-from panel_app.zoom.errors import ZoomAuthError, ZoomNotFound, ZoomRateLimited, ZoomRequestRejected, ZoomUnavailable
+from panel_app.zoom.errors import (
+    ZoomAuthError,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomRequestRejected,
+    ZoomUnavailable,
+)
 from tests.zoom.conftest import MEETING_ID, WEBINAR_ID
 
 
