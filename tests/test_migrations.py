@@ -58,3 +58,31 @@ def test_the_agreement_check_notices_a_model_change(db):
     sa.Table("events", metadata, sa.Column("not_migrated", sa.Integer), extend_existing=True)
     differences = _differences(db.engine, metadata)
     assert [(d[0], d[3].name) for d in differences if d[0] == "add_column"] == [("add_column", "not_migrated")]
+
+
+def test_released_revisions_are_never_rewritten():
+    """Every revision listed in migrations/released.txt still has the file it was released with."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "migrations"
+    released = [line.split() for line in (root / "released.txt").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert released, "migrations/released.txt lists no revision"
+    for digest, name in released:
+        assert hashlib.sha256((root / "versions" / name).read_bytes()).hexdigest() == digest, (
+            f"{name} was rewritten after its release; add a new revision instead")
+
+
+def test_revisions_form_one_line_of_history():
+    """One head and no branch points: each revision builds on the one before."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(root))
+    script = ScriptDirectory.from_config(config)
+    assert len(script.get_heads()) == 1
+    assert all(len(script.get_revision(r.revision).nextrev) <= 1 for r in script.walk_revisions())
