@@ -1,6 +1,7 @@
 """The columns of a registration export, in the reader's language.
 
-Rows are light `Row` objects from `admin.services.export_rows` (attribute per column).
+Rows are light `Row` objects (attribute per column), e.g. from
+`admin.registrations.services.export_rows`.
 """
 
 from __future__ import annotations

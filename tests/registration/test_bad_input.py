@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from panel_app.models import Registration
 from tests.factories import registration_form_data
-from tests.registration.helpers import csrf_from
+from tests.conftest import csrf_from
 
 REQUIRED_FIELDS = {
     # field: (message, id the summary links to)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from panel_app.models import Notification, Registration, RegistrationStatus
 from tests.factories import registration_form_data
-from tests.registration.helpers import csrf_from as _csrf
+from tests.conftest import csrf_from as _csrf
 
 TOKEN_LOCATION = re.compile(r"^/registrations/([A-Za-z0-9_-]+)(\?new=1)?$")
 

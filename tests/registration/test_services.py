@@ -171,7 +171,7 @@ def test_cancel_confirmed_promotes_first_waitlisted(make_event, make_registratio
     earlier, _ = make_registration(event, status=S.WAITLISTED, created_at=future(minutes=-9))
 
     with recorded(signals.registration_status_changed) as changes:
-        assert services.cancel(db.session, seated, now=now, actor="registrant") is True
+        assert services.cancel(db.session, seated, now=now, actor="registrant").changed is True
     db.session.commit()
 
     assert (_status(db, seated), _status(db, earlier), _status(db, later)) == (S.CANCELLED, S.CONFIRMED, S.WAITLISTED)
@@ -197,10 +197,10 @@ def test_cancel_twice_changes_nothing_the_second_time(make_event, make_registrat
     event = make_event(capacity=1)
     seated, _ = make_registration(event)
     waiting, _ = make_registration(event, status=S.WAITLISTED)
-    assert services.cancel(db.session, seated, now=now) is True
+    assert services.cancel(db.session, seated, now=now).changed is True
     db.session.commit()
     with recorded(signals.registration_status_changed) as changes:
-        assert services.cancel(db.session, seated, now=now + timedelta(minutes=1)) is False
+        assert services.cancel(db.session, seated, now=now + timedelta(minutes=1)).changed is False
     db.session.commit()
     assert changes == []
     assert seated.cancelled_at == now
@@ -221,7 +221,7 @@ def test_cancel_of_stale_object_sees_the_committed_state(make_event, make_regist
         _db.session.remove()
     assert seated.status == S.CONFIRMED  # this session still holds the old state
     with recorded(signals.registration_status_changed) as changes:
-        assert services.cancel(db.session, seated, now=now) is False
+        assert services.cancel(db.session, seated, now=now).changed is False
     db.session.commit()
     assert changes == []
     assert _status(db, waiting) == S.CONFIRMED
@@ -233,14 +233,14 @@ def test_cancel_without_a_seat_promotes_nobody(make_event, make_registration, db
     make_registration(event, status=S.CONFIRMED)
     leaving, _ = make_registration(event, status=status)
     waiting, _ = make_registration(event, status=S.WAITLISTED)
-    assert services.cancel(db.session, leaving, now=now) is True
+    assert services.cancel(db.session, leaving, now=now).changed is True
     db.session.commit()
     assert (_status(db, leaving), _status(db, waiting)) == (S.CANCELLED, S.WAITLISTED)
 
 
 def test_cancel_declined_is_refused(make_event, make_registration, db, now):
     declined, _ = make_registration(make_event(), status=S.DECLINED)
-    assert services.cancel(db.session, declined, now=now) is False
+    assert services.cancel(db.session, declined, now=now).changed is False
     assert _status(db, declined) == S.DECLINED
 
 
@@ -278,7 +278,7 @@ def test_promote_when_full_does_nothing(make_event, make_registration, db, now):
 def test_approve_confirms_when_a_seat_is_free(make_event, make_registration, db, now):
     pending, _ = make_registration(make_event(approval_mode="manual", capacity=2), status=S.PENDING)
     with recorded(signals.registration_status_changed) as changes:
-        assert services.approve(db.session, pending, now=now, actor="organiser@example.org") == S.CONFIRMED
+        assert services.approve(db.session, pending, now=now, actor="organiser@example.org").status == S.CONFIRMED
     db.session.commit()
     assert _status(db, pending) == S.CONFIRMED
     assert [(k["previous"], k["actor"]) for _, k in changes] == [(S.PENDING, "organiser@example.org")]
@@ -288,7 +288,7 @@ def test_approve_waitlists_when_full(make_event, make_registration, db, now):
     event = make_event(approval_mode="manual", capacity=1)
     make_registration(event, status=S.CONFIRMED)
     pending, _ = make_registration(event, status=S.PENDING)
-    assert services.approve(db.session, pending, now=now) == S.WAITLISTED
+    assert services.approve(db.session, pending, now=now).status == S.WAITLISTED
     db.session.commit()
     assert _status(db, pending) == S.WAITLISTED
 
@@ -298,14 +298,14 @@ def test_approve_twice_is_a_no_op(make_event, make_registration, db, now):
     services.approve(db.session, pending, now=now)
     db.session.commit()
     with recorded(signals.registration_status_changed) as changes:
-        assert services.approve(db.session, pending, now=now) == S.CONFIRMED
+        assert services.approve(db.session, pending, now=now).status == S.CONFIRMED
     assert changes == []
 
 
 @pytest.mark.parametrize("status", [S.CANCELLED, S.DECLINED, S.WAITLISTED])
 def test_approve_leaves_other_statuses_alone(make_event, make_registration, db, now, status):
     registration, _ = make_registration(make_event(approval_mode="manual"), status=status)
-    assert services.approve(db.session, registration, now=now) == status
+    assert services.approve(db.session, registration, now=now).status == status
     assert _status(db, registration) == status
 
 
@@ -313,20 +313,20 @@ def test_approve_leaves_other_statuses_alone(make_event, make_registration, db, 
 def test_decline_pending_or_waitlisted(make_event, make_registration, db, now, status):
     registration, _ = make_registration(make_event(approval_mode="manual"), status=status)
     with recorded(signals.registration_status_changed) as changes:
-        assert services.decline(db.session, registration, now=now, actor="organiser@example.org") is True
+        assert services.decline(db.session, registration, now=now, actor="organiser@example.org").changed is True
     db.session.commit()
     assert _status(db, registration) == S.DECLINED
     assert [k["previous"] for _, k in changes] == [status]
     # Clicked again (two organisers, or a double click): nothing more happens.
     with recorded(signals.registration_status_changed) as again:
-        assert services.decline(db.session, registration, now=now) is False
+        assert services.decline(db.session, registration, now=now).changed is False
     assert again == []
 
 
 @pytest.mark.parametrize("status", [S.CONFIRMED, S.CANCELLED])
 def test_decline_refuses_confirmed_and_cancelled(make_event, make_registration, db, now, status):
     registration, _ = make_registration(make_event(), status=status)
-    assert services.decline(db.session, registration, now=now) is False
+    assert services.decline(db.session, registration, now=now).changed is False
     assert _status(db, registration) == status
 
 

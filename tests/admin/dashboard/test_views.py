@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from panel_app.admin import services
+from panel_app.admin.dashboard import services
 from panel_app.models import utcnow
 
 

@@ -1,4 +1,4 @@
-"""Signing in and out, lockout, safe redirects, and what each role may do."""
+"""Signing in and out, lockout, safe redirects, and what each role may do (admin/auth.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import sqlalchemy as sa
 
 from panel_app.admin.auth import MAX_FAILED_LOGINS, safe_next
 from panel_app.models import AuditEntry, User
-from tests.admin.conftest import PASSWORD, csrf_from, sign_in
+from tests.admin.conftest import PASSWORD, sign_in
+from tests.conftest import csrf_from
+from tests.security.conftest import make_isolated_app  # noqa: F401  (a fixture)
 
 
 def test_login_page_has_contract_fields_with_visible_labels(browser):
@@ -138,56 +140,10 @@ def test_only_admins_see_accounts_and_audit_log(signed_in):
         assert admin.get(url).status_code == 200
 
 
-def test_audit_log_lists_logins_for_admins(signed_in):
-    admin, user = signed_in("admin")
-    html = admin.get("/admin/audit?action=login").get_data(as_text=True)
-    assert user.email in html and "login" in html
-    assert admin.get("/admin/audit?page=abc").status_code == 400
-    assert admin.get("/admin/audit?page=999").status_code == 200
-
-
-def test_admin_creates_and_unlocks_accounts(signed_in, post, db, make_user):
-    admin, _ = signed_in("admin")
-    response = post(admin, "/admin/users", {"email": "new@ipu.example.org", "password": "a long enough password", "role": "viewer"},
-                    form_url="/admin/users")
-    assert response.status_code == 303
-    created = db.session.scalar(sa.select(User).where(User.email == "new@ipu.example.org"))
-    assert created.role == "viewer" and created.check_password("a long enough password")
-    duplicate = post(admin, "/admin/users", {"email": "new@ipu.example.org", "password": "a long enough password", "role": "viewer"},
-                     form_url="/admin/users")
-    assert duplicate.status_code == 422 and "already exists" in duplicate.get_data(as_text=True)
-
-    from datetime import timedelta
-
-    from panel_app.models import utcnow
-
-    locked = make_user("organiser", locked_until=utcnow() + timedelta(minutes=10))
-    html = admin.get("/admin/users").get_data(as_text=True)
-    token = csrf_from(admin, "/admin/users")
-    prefix = f"u{locked.id}-"
-    response = admin.post(f"/admin/users/{locked.id}", data={
-        prefix + "csrf_token": token, prefix + "role": "organiser", prefix + "active": "y", prefix + "unlock": "y"})
-    assert response.status_code == 303, html
-    db.session.expire_all()
-    assert db.session.get(User, locked.id).locked_until is None
-
-
-def test_admin_cannot_demote_themselves(signed_in, db):
-    admin, user = signed_in("admin")
-    token = csrf_from(admin, "/admin/users")
-    prefix = f"u{user.id}-"
-    admin.post(f"/admin/users/{user.id}", data={prefix + "csrf_token": token, prefix + "role": "viewer", prefix + "active": "y"})
-    db.session.expire_all()
-    assert db.session.get(User, user.id).role == "admin"
-
-
-from tests.security.conftest import make_isolated_app  # noqa: F401  (a fixture)
-
-
 def test_login_posts_follow_the_configured_limit_only(make_isolated_app):  # noqa: F811
     app = make_isolated_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="25 per minute")
     client = app.test_client()
-    token = csrf_from(client)
+    token = csrf_from(client, "/admin/login")
     statuses = [client.post("/admin/login", data={"email": f"nobody{n}@ipu.example.org", "password": "wrong",
                                                    "csrf_token": token}).status_code for n in range(26)]
     assert statuses[:25] == [401] * 25

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from panel_app.models import AuditEntry, Notification, Registration
-from tests.admin.conftest import csrf_from
+from tests.conftest import csrf_from
 from tests.factories import build_registration
 
 
