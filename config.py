@@ -63,7 +63,8 @@ class Config:
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         # Each transport's standard port: implicit TLS 465, STARTTLS submission 587, plain 25.
-        default_port = 465 if _bool(env.get("MAIL_USE_SSL"), False) else 587 if _bool(env.get("MAIL_USE_TLS"), False) else 25
+        use_ssl, use_tls = _bool(env.get("MAIL_USE_SSL"), False), _bool(env.get("MAIL_USE_TLS"), False)
+        default_port = 465 if use_ssl else 587 if use_tls else 25
         self.MAIL_PORT = _int(env.get("MAIL_PORT"), default_port, "MAIL_PORT")
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None

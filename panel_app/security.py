@@ -85,7 +85,8 @@ def init_app(app: Flask) -> None:
 
 
 def _install_proxy_fix(app: Flask) -> None:
-    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0) for name in ("for", "proto", "host", "prefix")}
+    hops = {name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
+            for name in ("for", "proto", "host", "prefix")}
     if any(hops.values()):
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"], x_prefix=hops["prefix"]
@@ -114,7 +115,8 @@ def security_headers(response: Response) -> Response:
     present = {name.lower() for name, _ in headers.items()}
     missing = [(name, value) for name, value in _DEFAULT_HEADERS if name.lower() not in present]
     config = current_app.config
-    if config["BASE_URL"].startswith("https://") and config.get("HSTS_MAX_AGE") and "strict-transport-security" not in present:
+    https = config["BASE_URL"].startswith("https://")
+    if https and config.get("HSTS_MAX_AGE") and "strict-transport-security" not in present:
         missing.append(("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}"))
     if request.path.startswith(PRIVATE_PREFIXES) and "cache-control" not in present:
         missing.append(("Cache-Control", "no-store"))

@@ -111,7 +111,9 @@ def render_cached(cache: PageCache, key: Hashable, template_name: str, context: 
     return html
 
 
-def render_with_token(cache: PageCache, key: Hashable, template_name: str, context: Context, token: Callable[[], str]) -> str:
+def render_with_token(
+    cache: PageCache, key: Hashable, template_name: str, context: Context, token: Callable[[], str]
+) -> str:
     """Like `render_cached` for a page holding exactly one CSRF token.
 
     The memo keeps the HTML before and after the token; every response gets the token

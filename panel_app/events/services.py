@@ -60,7 +60,9 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as "Europe"
-        raise EventInputError(_("unknown time zone %(name)r; use an IANA name such as Europe/Zurich", name=name)) from exc
+        raise EventInputError(
+            _("unknown time zone %(name)r; use an IANA name such as Europe/Zurich", name=name)
+        ) from exc
     return name
 
 
@@ -82,7 +84,8 @@ def validate(data: EventInput) -> None:
         raise EventInputError(_("approval must be auto or manual"))
     if data.zoom_meeting_id and data.zoom_webinar_id:
         raise EventInputError(_("give a Zoom meeting id or a webinar id, not both"))
-    if data.registration_opens_at and data.registration_closes_at and data.registration_closes_at <= data.registration_opens_at:
+    opens, closes = data.registration_opens_at, data.registration_closes_at
+    if opens and closes and closes <= opens:
         raise EventInputError(_("registration must close after it opens"))
 
 

@@ -6,10 +6,10 @@ Rows are light `Row` objects (attribute per column), e.g. from
 
 from __future__ import annotations
 
+from babel import Locale
 from flask_babel import gettext as _
 
 from panel_app.exports.writers import Column
-from babel import Locale
 
 
 def registration_columns(event, locale: str) -> list[Column]:

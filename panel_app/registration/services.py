@@ -296,7 +296,9 @@ def change_languages(
     return True
 
 
-def promote_from_waitlist(session: Session, event: Event, now: datetime, actor: str | None = None) -> list[Registration]:
+def promote_from_waitlist(
+    session: Session, event: Event, now: datetime, actor: str | None = None
+) -> list[Registration]:
     """Confirm waitlisted people, first come first served, while seats are free.
 
     The caller must hold the seat lock (all public entry points here do).

@@ -88,7 +88,8 @@ def _page_state_or_404(slug: str):
 def _page_key(kind: str, row, window: WindowState, full: bool, locale: str, *extra) -> tuple:
     # The path and query string feed the language switcher's links, the script root every
     # url_for; window and full are what the status line and the Register button show.
-    return (kind, shown_columns_key(row), window, full, locale, request.script_root, request.path, request.query_string, *extra)
+    return (kind, shown_columns_key(row), window, full, locale, request.script_root, request.path,
+            request.query_string, *extra)
 
 
 def _context_for(row, window: WindowState, full: bool, locale: str) -> tuple[dict, bool]:
@@ -184,7 +185,8 @@ def register(slug: str):
         return render_template("registration/already_registered.html", **context(), email=form.email.data)
 
     status = 422 if form.is_submitted() else 200
-    return render_template("registration/form.html", form=form, organisations=organisation_names(db.session), **context()), status
+    organisations = organisation_names(db.session)
+    return render_template("registration/form.html", form=form, organisations=organisations, **context()), status
 
 
 def _empty_form(row, window: WindowState, locale: str):
@@ -245,7 +247,8 @@ def change_languages(token: str):
     if not form.validate_on_submit():
         return _registration_page(registration, token, status=422, language_form=form)
     if services.change_languages(
-        db.session, registration, language=form.language.data, email_language=form.email_language.data or None, now=utcnow()
+        db.session, registration, language=form.language.data, email_language=form.email_language.data or None,
+        now=utcnow(),
     ):
         db.session.commit()
         flash(_("Your language choices are saved."), "success")

@@ -40,7 +40,9 @@ def _local_time(zone_field: str):
             field.parsed = parse_local(text, zone)
         except ValueError as exc:
             if "does not exist" in str(exc):
-                raise ValidationError(_l("This time does not exist in that zone (the clocks go forward then).")) from exc
+                raise ValidationError(
+                    _l("This time does not exist in that zone (the clocks go forward then).")
+                ) from exc
             if "happens twice" in str(exc):
                 raise ValidationError(
                     _l("This time happens twice in that zone (the clocks go back then); choose another.")

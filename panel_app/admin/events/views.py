@@ -22,7 +22,8 @@ def index():
 
 @bp.get("/events")
 def events():
-    return render_template("admin/events.html", summaries=services.event_summaries(db.session), action_form=ActionForm())
+    summaries = services.event_summaries(db.session)
+    return render_template("admin/events.html", summaries=summaries, action_form=ActionForm())
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

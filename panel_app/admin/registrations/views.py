@@ -35,7 +35,8 @@ def _list_context(event: Event, filters: RegistrationFilters) -> dict:
 
 
 def _bad_filters_page(event: Event, filters: RegistrationFilters, errors: list[str], status: int):
-    return render_template("admin/registrations.html", page=None, errors=errors, **_list_context(event, filters)), status
+    context = _list_context(event, filters)
+    return render_template("admin/registrations.html", page=None, errors=errors, **context), status
 
 
 @bp.get("/events/<slug>/registrations")

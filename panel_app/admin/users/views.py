@@ -39,7 +39,8 @@ def users():
         status = 422
     accounts = services.accounts(db.session)
     edit_forms = {u.id: UserEditForm(prefix=f"u{u.id}", data={"role": u.role, "active": u.active}) for u in accounts}
-    return render_template("admin/users.html", form=form, accounts=accounts, edit_forms=edit_forms, now=utcnow()), status
+    return render_template("admin/users.html", form=form, accounts=accounts, edit_forms=edit_forms,
+                           now=utcnow()), status
 
 
 @bp.post("/users/<int:user_id>")
