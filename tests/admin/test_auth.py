@@ -124,9 +124,15 @@ def test_viewer_reads_and_exports_but_every_post_is_forbidden(signed_in, make_ev
                 f"/admin/events/{event.slug}/participants", f"/admin/events/{event.slug}/messages"):
         assert client.get(url).status_code == 200, url
     token = csrf_from(client, "/admin/events")
-    for url in (f"/admin/events/{event.slug}/registrations/bulk", f"/admin/events/{event.slug}/registrations/{registration.id}/action",
-                f"/admin/events/{event.slug}/publish", f"/admin/events/{event.slug}/cancel", "/admin/events/new",
-                f"/admin/events/{event.slug}/messages", f"/admin/events/{event.slug}/edit"):
+    for url in (
+        f"/admin/events/{event.slug}/registrations/bulk",
+        f"/admin/events/{event.slug}/registrations/{registration.id}/action",
+        f"/admin/events/{event.slug}/publish",
+        f"/admin/events/{event.slug}/cancel",
+        "/admin/events/new",
+        f"/admin/events/{event.slug}/messages",
+        f"/admin/events/{event.slug}/edit",
+    ):
         response = client.post(url, data={"csrf_token": token, "action": "approve", "ids": [registration.id]})
         assert response.status_code == 403, url
     assert client.get("/admin/events/new").status_code == 403
@@ -144,7 +150,26 @@ def test_login_posts_follow_the_configured_limit_only(make_isolated_app):  # noq
     app = make_isolated_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="25 per minute")
     client = app.test_client()
     token = csrf_from(client, "/admin/login")
-    statuses = [client.post("/admin/login", data={"email": f"nobody{n}@ipu.example.org", "password": "wrong",
-                                                   "csrf_token": token}).status_code for n in range(26)]
+    statuses = [
+        client.post(
+            "/admin/login", data={"email": f"nobody{n}@ipu.example.org", "password": "wrong", "csrf_token": token}
+        ).status_code
+        for n in range(26)
+    ]
     assert statuses[:25] == [401] * 25
     assert statuses[25] == 429
+
+
+def test_personal_data_pages_follow_the_console_access_rule(signed_in, browser):
+    anonymous = browser().get("/admin/privacy")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/admin/login?next=")
+    for role in ("viewer", "organiser"):
+        client, _ = signed_in(role)
+        assert client.get("/admin/privacy").status_code == 403, role
+        token = csrf_from(client, "/admin/events")
+        refused = client.post("/admin/privacy/export", data={"csrf_token": token, "email": "amina@parliament.example"})
+        assert refused.status_code == 403, role
+    admin, _ = signed_in("admin")
+    page = admin.get("/admin/privacy")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert 'href="/admin/privacy"' in admin.get("/admin/events").get_data(as_text=True)  # the console's menu

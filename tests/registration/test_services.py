@@ -60,7 +60,12 @@ def reg(db, now):
 
     def make(event, email="amina@parliament.example", **overrides):
         outcome = services.register(
-            db.session, event, _input(email, **overrides), now=now, privacy_notice_version="test", secret_key=TEST_SECRET_KEY
+            db.session,
+            event,
+            _input(email, **overrides),
+            now=now,
+            privacy_notice_version="test",
+            secret_key=TEST_SECRET_KEY,
         )
         db.session.commit()
         return outcome
@@ -95,7 +100,10 @@ def test_register_manual_approval_is_pending_even_with_free_seats(make_event, re
 def test_register_duplicate_returns_existing_without_token_and_signals(make_event, reg):
     event = make_event()
     first = reg(event)
-    with recorded(signals.duplicate_registration_attempted) as duplicates, recorded(signals.registration_created) as created:
+    with (
+        recorded(signals.duplicate_registration_attempted) as duplicates,
+        recorded(signals.registration_created) as created,
+    ):
         again = reg(event, "AMINA@parliament.example", first_name="Other")
     assert not again.created and again.token is None
     assert again.registration.id == first.registration.id
@@ -141,7 +149,10 @@ def test_register_refuses_outside_the_window(make_event, reg, future, db, settin
 
 def test_window_boundaries(make_event, future):
     event = make_event(registration_opens_at=future(days=1), registration_closes_at=future(days=2))
-    assert services.registration_window(event, event.registration_opens_at - timedelta(seconds=1)) == WindowState.NOT_YET_OPEN
+    assert (
+        services.registration_window(event, event.registration_opens_at - timedelta(seconds=1))
+        == WindowState.NOT_YET_OPEN
+    )
     assert services.registration_window(event, event.registration_opens_at) == WindowState.OPEN
     assert services.registration_window(event, event.registration_closes_at) == WindowState.CLOSED
     assert services.registration_window(event, event.starts_at) == WindowState.CLOSED
@@ -357,3 +368,68 @@ def test_new_tokens_are_unique_and_url_safe():
     tokens = {services.new_token(TEST_SECRET_KEY)[0] for _ in range(200)}
     assert len(tokens) == 200
     assert all(t.replace("-", "").replace("_", "").isalnum() and len(t) >= 40 for t in tokens)
+
+
+# --- what a seat decision reports -----------------------------------------------------
+
+
+def test_cancelling_a_seat_reports_who_moved_up_into_it(make_event, make_registration, db, now, future):
+    event = make_event(capacity=1)
+    seated, _ = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk")
+    first, _ = make_registration(event, status=S.WAITLISTED, created_at=future(minutes=-9))
+    make_registration(event, status=S.WAITLISTED, created_at=future(minutes=-1))
+    change = services.cancel(db.session, seated, now=now, actor="registrant")
+    db.session.commit()
+    assert (change.registration.id, change.status, change.changed, change.reason) == (
+        seated.id,
+        S.CANCELLED,
+        True,
+        None,
+    )
+    assert [r.id for r in change.promoted] == [first.id]
+    assert _status(db, first) == S.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    "call, status",
+    [("approve", S.CONFIRMED), ("decline", S.CONFIRMED), ("cancel", S.DECLINED), ("decline", S.CANCELLED)],
+)
+def test_a_decision_that_does_not_apply_says_why_and_promotes_nobody(
+    make_event, make_registration, db, now, call, status
+):
+    event = make_event(capacity=1, approval_mode="manual")
+    registration, _ = make_registration(event, status=status)
+    make_registration(event, status=S.WAITLISTED)
+    change = getattr(services, call)(db.session, registration, now=now)
+    assert (change.status, change.changed, change.promoted, change.reason) == (status, False, (), f"status_{status}")
+
+
+def test_approving_into_a_full_event_reports_the_waiting_list(make_event, make_registration, db, now):
+    event = make_event(capacity=1, approval_mode="manual")
+    make_registration(event, status=S.CONFIRMED)
+    pending, _ = make_registration(event, status=S.PENDING, last_name="Ñúñez-Öztürk")
+    change = services.approve(db.session, pending, now=now)
+    assert (change.status, change.changed, change.reason) == (S.WAITLISTED, True, None)
+
+
+@pytest.mark.parametrize(
+    "capacity, taken, free, full",
+    [(None, 10_000, None, False), (0, 0, 0, True), (50, 49, 1, False), (50, 50, 0, True), (50, 53, 0, True)],
+)
+def test_one_rule_says_how_many_seats_are_free_and_when_the_event_is_full(capacity, taken, free, full):
+    assert services.free_seats(capacity, taken) == free
+    assert services.capacity_reached(capacity, taken) is full
+
+
+def test_an_event_over_capacity_is_full_everywhere(make_event, make_registration, db, client, now):
+    """Capacity lowered under the confirmed count: full for the form, the page and approvals."""
+    event = make_event(capacity=3, approval_mode="manual")
+    for _ in range(3):
+        make_registration(event, status=S.CONFIRMED)
+    pending, _ = make_registration(event, status=S.PENDING)
+    event.capacity = 2
+    db.session.commit()
+    assert services.is_full(db.session, event)
+    assert "status-full" in client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert services.approve(db.session, pending, now=now).status == S.WAITLISTED
+    assert services.promote_from_waitlist(db.session, event, now) == []
