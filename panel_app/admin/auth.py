@@ -22,7 +22,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from panel_app.admin import bp
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import client_ip, current_account
 from panel_app.admin.forms import ActionForm, LoginForm
 from panel_app.admin.users.services import account_email

@@ -11,7 +11,7 @@ from flask import abort, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from panel_app.admin import bp
+from panel_app.admin.blueprint import bp
 from panel_app.admin.forms import ActionForm
 from panel_app.admin.registrations.filters import RegistrationFilters, parse_filters
 from panel_app.events.timefmt import zone_abbreviation

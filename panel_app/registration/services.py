@@ -1,7 +1,12 @@
 """Registration rules: who may register when, seats and waiting list, cancellation.
 
 Functions take a session and plain values, flush, and leave the commit to the caller
-(one commit per request or job). Side effects are announced through `signals`.
+(one commit per request or job). Side effects are announced through `signals`; approve,
+decline and cancel also answer a `StatusChange` saying what happened.
+
+Longer than our ~350-line guide on purpose: every seat decision (register, approve,
+decline, cancel, promote) shares the seat lock and the capacity rule, and reads best in
+one place. The private-token helpers are the part to move out if it grows further.
 """
 
 from __future__ import annotations

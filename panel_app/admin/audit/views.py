@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from panel_app.admin import bp
 from panel_app.admin.auth import require_role
+from panel_app.admin.blueprint import bp
 from panel_app.audit.services import audit_page, event_slugs
 from panel_app.extensions import db
 from panel_app.models import UserRole

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from panel_app.admin import bp
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import event_or_404
 from panel_app.admin.dashboard import charts, services
 from panel_app.admin.forms import ActionForm

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from panel_app.admin import bp
 from panel_app.admin.auth import require_role
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import checked_action_form, client_ip, current_account, event_or_404
 from panel_app.admin.events.forms import EventForm, event_form_data, new_event_data
 from panel_app.admin.forms import ActionForm

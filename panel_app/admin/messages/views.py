@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from panel_app.admin import bp
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import client_ip, current_account, event_or_404, request_filters
 from panel_app.admin.messages import services
 from panel_app.admin.messages.forms import MessageForm

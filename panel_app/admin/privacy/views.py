@@ -11,8 +11,8 @@ import json
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from panel_app.admin import bp
 from panel_app.admin.auth import require_role
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import current_account
 from panel_app.extensions import db
 from panel_app.models import UserRole, utcnow

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
-from panel_app.admin import bp
 from panel_app.admin.auth import require_role
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import (
     MAX_ROW_ID,
     checked_action_form,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from panel_app.admin import bp
 from panel_app.admin.auth import require_role
+from panel_app.admin.blueprint import bp
 from panel_app.admin.common import MAX_ROW_ID, client_ip, current_account
 from panel_app.admin.users import services
 from panel_app.admin.users.forms import INVALID_EMAIL_MESSAGE, PASSWORD_LENGTH_MESSAGE, UserCreateForm, UserEditForm
