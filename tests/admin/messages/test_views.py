@@ -18,9 +18,7 @@ def _read(folder):
     return [email.message_from_bytes(p.read_bytes(), policy=default_policy) for p in sorted(folder.glob("*.eml"))]
 
 
-def test_message_to_the_spanish_channel_is_recorded_and_sent_once(
-    organiser, post, db, app, make_event, make_registration, outbox
-):
+def test_message_to_the_spanish_channel_is_recorded_and_sent_once(organiser, post, db, app, make_event, make_registration, outbox):
     event = make_event()
     make_registration(event, first_name="Zoë", last_name="Ñúñez", email="zoe@cortes.example", language="es")
     make_registration(event, email="gone@cortes.example", language="es", status="cancelled")
@@ -55,9 +53,7 @@ def test_message_to_the_spanish_channel_is_recorded_and_sent_once(
 def test_message_with_no_recipients_is_not_recorded(organiser, post, db, make_event):
     event = make_event()
     url = f"/admin/events/{event.slug}/messages?status=pending"
-    html = post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url, follow_redirects=True).get_data(
-        as_text=True
-    )
+    html = post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url, follow_redirects=True).get_data(as_text=True)
     assert "nothing was sent" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 0
 
@@ -70,9 +66,7 @@ def test_message_form_errors_and_bad_filters(organiser, post, make_event):
     assert organiser.get(url + "?language=xx").status_code == 400
 
 
-def test_unreachable_smtp_keeps_recipients_pending_for_a_retry(
-    organiser, post, db, app, make_event, make_registration, monkeypatch
-):
+def test_unreachable_smtp_keeps_recipients_pending_for_a_retry(organiser, post, db, app, make_event, make_registration, monkeypatch):
     import socket
 
     with socket.socket() as sock:  # a port nobody listens on
@@ -94,9 +88,7 @@ def test_unreachable_smtp_keeps_recipients_pending_for_a_retry(
     assert recipient.state == "pending" and recipient.attempts == 1 and recipient.last_error
 
 
-def test_a_blank_address_fails_its_own_copy_and_the_others_still_go_out(
-    organiser, post, db, app, make_event, make_registration, outbox
-):
+def test_a_blank_address_fails_its_own_copy_and_the_others_still_go_out(organiser, post, db, app, make_event, make_registration, outbox):
     event = make_event()
     make_registration(event, email="first@parl.example")
     make_registration(event, email="second@parl.example")
@@ -104,9 +96,8 @@ def test_a_blank_address_fails_its_own_copy_and_the_others_still_go_out(
     post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
     message_id = db.session.scalar(sa.select(GroupMessage.id))
     # An erasure blanks the address of a copy not yet sent.
-    db.session.execute(
-        sa.update(MessageRecipient).where(MessageRecipient.email == "first@parl.example").values(email="", name="")
-    )
+    db.session.execute(sa.update(MessageRecipient).where(MessageRecipient.email == "first@parl.example")
+                       .values(email="", name=""))
     db.session.commit()
     with app.app_context():
         assert jobs.send_group_message(message_id) == 1
