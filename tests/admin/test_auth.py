@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import url_for
 
 from panel_app.admin.auth import MAX_FAILED_LOGINS, safe_next
 from panel_app.models import AuditEntry, User
@@ -173,3 +174,19 @@ def test_personal_data_pages_follow_the_console_access_rule(signed_in, browser):
     page = admin.get("/admin/privacy")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert 'href="/admin/privacy"' in admin.get("/admin/events").get_data(as_text=True)  # the console's menu
+
+
+def test_every_console_page_sends_anonymous_visitors_to_sign_in(app, browser, make_event, make_registration):
+    event = make_event(title="Solidarité parlementaire")
+    registration, _ = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk")
+    values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1}
+    pages = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("admin.") and rule.endpoint != "admin.login" and "GET" in rule.methods:
+                pages.append(url_for(rule.endpoint, **{k: values[k] for k in rule.arguments}))
+    assert len(pages) >= 12
+    client = browser()
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login?next="), url
