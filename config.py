@@ -63,7 +63,8 @@ class Config:
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         # Each transport's standard port: implicit TLS 465, STARTTLS submission 587, plain 25.
-        default_port = 465 if _bool(env.get("MAIL_USE_SSL"), False) else 587 if _bool(env.get("MAIL_USE_TLS"), False) else 25
+        use_ssl, use_tls = _bool(env.get("MAIL_USE_SSL"), False), _bool(env.get("MAIL_USE_TLS"), False)
+        default_port = 465 if use_ssl else 587 if use_tls else 25
         self.MAIL_PORT = _int(env.get("MAIL_PORT"), default_port, "MAIL_PORT")
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
@@ -72,7 +73,7 @@ class Config:
         self.MAIL_TIMEOUT = _int(env.get("MAIL_TIMEOUT"), 30, "MAIL_TIMEOUT")
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Panel registrations <noreply@localhost>"
         self.MAIL_OUTBOX_PATH = str(instance / "outbox")
-        # Calendar invites and emails (issue 3; see panel_app/mail/services.py).
+        # Calendar invites and emails (see panel_app/mail/).
         #: From: the event's organiser (the invite's ORGANIZER) with Sender: MAIL_DEFAULT_SENDER.
         #: Set false when the SMTP relay may not send for the organiser's domain (SPF/DMARC):
         #: then From: is MAIL_DEFAULT_SENDER and Reply-To: the organiser.
@@ -100,7 +101,7 @@ class Config:
         #: Queue name (Redis key prefix); give each deployment sharing one Redis its own name.
         self.HUEY_NAME = env.get("HUEY_NAME") or "panel"
 
-        # Operations and security (issue 7; see docs/operations.md).
+        # Operations and security.
         #: Prefix of rate-limit keys in Redis, so several deployments can share one Redis.
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX") or self.HUEY_NAME
         #: A Redis outage must not take the site down: limits fail open and the error is logged.
@@ -108,6 +109,8 @@ class Config:
         self.RATELIMIT_LOGIN = env.get("RATELIMIT_LOGIN") or "10 per minute"
         self.RATELIMIT_WEBHOOK = env.get("RATELIMIT_WEBHOOK") or "600 per minute"
         self.RATELIMIT_ERASE = env.get("RATELIMIT_ERASE") or "10 per minute"
+        #: Registration form submissions per client address (reading the form is not limited).
+        self.RATELIMIT_REGISTER = env.get("RATELIMIT_REGISTER") or "30 per minute"
         #: Number of trusted proxies in front of the app (load balancer, nginx) for each
         #: X-Forwarded-* header; 0 = served directly, forwarded headers are ignored.
         self.PROXY_FIX_X_FOR = _int(env.get("PROXY_FIX_X_FOR"), 0, "PROXY_FIX_X_FOR")
@@ -132,24 +135,19 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "en"
         self.BABEL_DEFAULT_TIMEZONE = "UTC"
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "panel_app" / "translations")
-        self.LANGUAGES = ("en", "fr", "es")
+        from panel_app.core.languages import CODES  # here, not at the top: panel_app imports config
+
+        self.LANGUAGES = CODES
         self.TESTING = False
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}
 
 
-class DevelopmentConfig(Config):
-    """The embedded default: a generated per-instance secret is acceptable on one laptop."""
-
-
-class ProductionConfig(Config):
-    """Refuses to start without an explicit SECRET_KEY."""
-
-
 def load_config(environ: dict[str, str] | None = None) -> Config:
-    """Pick the config class from PANEL_ENV (development | production)."""
-    env = os.environ if environ is None else environ
-    name = (env.get("PANEL_ENV") or "development").lower()
-    cls = ProductionConfig if name == "production" else DevelopmentConfig
-    return cls(dict(env))
+    """Settings from `environ` (default: the process environment).
+
+    One class serves every environment: what differs (`PANEL_ENV=production` refuses to
+    start without SECRET_KEY, JSON logs by default) is decided from the values themselves.
+    """
+    return Config(dict(os.environ if environ is None else environ))

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from panel_app.admin.users import services as user_services
+from panel_app.core.languages import CODES as LANGUAGE_CODES
 from panel_app.events import services as event_services
 from panel_app.events.timefmt import parse_local
 from panel_app.extensions import db
@@ -73,24 +75,13 @@ def create_event_command(slug, title, start, end, zone, languages, capacity, app
 @click.option("--role", type=click.Choice([r.value for r in UserRole]), default="organiser", show_default=True)
 def create_user_command(email, password, role):
     """Create an organiser account, or reset its password and role if it exists."""
-    from panel_app.registration.validation import InvalidInput, normalise_email
-
     try:
-        # The console looks accounts up by the lower-cased address (admin/auth.py).
-        email = normalise_email(email)[0].lower()
-    except InvalidInput:
-        _fail(f"{email.strip()!r} is not a valid email address")
-    if len(password) < 8:
-        _fail("the password must have at least 8 characters")
-    user = db.session.scalar(sa.select(User).where(User.email == email))
-    created = user is None
-    if created:
-        user = User(email=email)
-        db.session.add(user)
-    user.role = role
-    user.set_password(password)
+        user, created = user_services.create_user(db.session, email=email, password=password, role=role,
+                                                   actor="cli", now=utcnow(), replace_existing=True)
+    except user_services.AccountError as exc:
+        _fail(str(exc))
     db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} {role} {email}")
+    click.echo(f"{'Created' if created else 'Updated'} {role} {user.email}")
 
 
 @organisations_cli.command("import")
@@ -175,7 +166,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(zoom_cli)
 
     @app.cli.command("demo")
-    @click.option("--zoom-meeting-id", default=None, help="Link the sample panel to this Zoom meeting (e.g. one served by `zoom simulator`).")
+    @click.option("--zoom-meeting-id", default=None,
+                  help="Link the sample panel to this Zoom meeting (e.g. one served by `zoom simulator`).")
     def demo_command(zoom_meeting_id):
         """Load the sample panel (open for registration) and an organiser account."""
         from panel_app.registration.organisations import import_csv
@@ -192,7 +184,7 @@ def register(app: Flask) -> None:
                     starts_at=starts_at,
                     ends_at=starts_at + timedelta(minutes=90),
                     timezone="Europe/Zurich",
-                    languages=["en", "fr", "es"],
+                    languages=list(LANGUAGE_CODES),
                     description=DEMO_DESCRIPTION,
                     audience=DEMO_AUDIENCE,
                     capacity=500,
@@ -216,15 +208,14 @@ def register(app: Flask) -> None:
         sample = Path(__file__).parent / "data" / "organisations_sample.csv"
         with sample.open(encoding="utf-8") as stream:
             import_csv(db.session, stream, deactivate_missing=False)
-        user = db.session.scalar(sa.select(User).where(User.email == DEMO_ORGANISER_EMAIL))
-        if user is None:
-            user = User(email=DEMO_ORGANISER_EMAIL, role=UserRole.ADMIN)
-            user.set_password(DEMO_ORGANISER_PASSWORD)
-            db.session.add(user)
+        if db.session.scalar(sa.select(User.id).where(User.email == DEMO_ORGANISER_EMAIL)) is None:
+            user_services.create_user(db.session, email=DEMO_ORGANISER_EMAIL, password=DEMO_ORGANISER_PASSWORD,
+                                      role=UserRole.ADMIN, actor="cli", now=utcnow())
         db.session.commit()
         base = current_app.config["BASE_URL"]
         click.echo(f"Sample panel: {base}/events/{event.slug}")
-        click.echo(f"Organiser console: {base}/admin/login  (email {DEMO_ORGANISER_EMAIL}, password {DEMO_ORGANISER_PASSWORD})")
+        click.echo(f"Organiser console: {base}/admin/login  "
+                   f"(email {DEMO_ORGANISER_EMAIL}, password {DEMO_ORGANISER_PASSWORD})")
 
 
 def register_worker_command(app: Flask) -> None:

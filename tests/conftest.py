@@ -136,9 +136,15 @@ CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def csrf_token_from(html: str) -> str:
+    """The CSRF token of the (first) form in a page."""
     match = CSRF_RE.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def csrf_from(client, url: str) -> str:
+    """The session's CSRF token, read from the page at `url` (which must carry a form)."""
+    return csrf_token_from(client.get(url).get_data(as_text=True))
 
 
 @pytest.fixture
@@ -146,8 +152,8 @@ def submit_form():
     """`submit_form(client, url, data)`: GET the form for a CSRF token, then POST `data` with it."""
 
     def submit(client, url, data, *, follow_redirects=False, **kwargs):
-        token = csrf_token_from(client.get(url).get_data(as_text=True))
-        return client.post(url, data={"csrf_token": token, **data}, follow_redirects=follow_redirects, **kwargs)
+        return client.post(url, data={"csrf_token": csrf_from(client, url), **data}, follow_redirects=follow_redirects,
+                           **kwargs)
 
     return submit
 

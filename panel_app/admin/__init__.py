@@ -1,7 +1,20 @@
-"""Organiser console at /admin: login, events, registrations, exports, dashboard, audit log."""
+"""Organiser console at /admin: one module per concern, all routes on one blueprint, `bp`.
 
-from flask import Blueprint
+`auth` signs people in and holds the access rule, `common` what the concerns share;
+each concern (`events`, `registrations`, `dashboard`, `messages`, `users`, `audit`,
+`privacy`) has its views here and its rules in a services module. Importing a concern's
+views module attaches its routes to `bp` (defined in `blueprint`, which views import, so
+no module reads a half-initialised one).
+"""
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from panel_app.admin import auth, common  # noqa: F401  (sign-in, access rule, template helpers)
+from panel_app.admin.audit import views as audit_views  # noqa: F401
+from panel_app.admin.blueprint import bp
+from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401
+from panel_app.admin.events import views as events_views  # noqa: F401
+from panel_app.admin.messages import views as messages_views  # noqa: F401
+from panel_app.admin.privacy import views as privacy_views  # noqa: F401
+from panel_app.admin.registrations import views as registrations_views  # noqa: F401
+from panel_app.admin.users import views as users_views  # noqa: F401
 
-from panel_app.admin import auth, views  # noqa: E402,F401  (routes attach to `bp`)
+__all__ = ["bp"]

@@ -1,8 +1,10 @@
-"""Console sign-in, sign-out and the access rules every console request goes through.
+"""Console sign-in, sign-out and THE access rule every console request goes through.
 
 - Every /admin page needs a signed-in, active account (except the login page itself).
 - Viewers read and export: any POST from them is refused with 403.
-- Some pages (accounts, audit log) need an administrator.
+- Some pages (accounts, audit log, personal data) need an administrator: `require_role`.
+- `access_refused` is the one rule: the blueprint applies it to every request and
+  `require_role` to the pages that need more.
 - Five wrong passwords in a row lock the account for 15 minutes (stored on the user row,
   so it holds across processes); a per-address rate limit slows guessing across accounts.
 - Signing in starts a new session (nothing from before survives), and `next` only ever
@@ -20,11 +22,14 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from panel_app.admin import bp
+from panel_app.admin.blueprint import bp
+from panel_app.admin.common import client_ip, current_account
 from panel_app.admin.forms import ActionForm, LoginForm
+from panel_app.admin.users.services import account_email
 from panel_app.audit.services import record
 from panel_app.extensions import db, login_manager
 from panel_app.models import User, UserRole, utcnow
+from panel_app.security import rate_limit
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -32,13 +37,11 @@ LOCKOUT = timedelta(minutes=15)
 PUBLIC_ENDPOINTS = {"admin.login"}
 #: POST endpoints a viewer may use.
 VIEWER_POSTS = {"admin.logout"}
+#: Methods that only read: a viewer may use them anywhere in the console.
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 #: A real hash of a random password, checked for unknown emails so that timing does not
 #: tell which addresses have accounts.
 _DUMMY_HASH: dict[str, str] = {}
-
-
-def client_ip() -> str | None:
-    return request.remote_addr
 
 
 def safe_next(target: str | None) -> str | None:
@@ -53,14 +56,28 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def access_refused(role: str):
+    """The access rule: None when the signed-in, active account has at least `role`.
+
+    Otherwise the answer to give: the login page (with `next`) for someone not signed in,
+    403 for an account whose role is too low.
+    """
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.can(role):
+        abort(403)
+    return None
+
+
 def require_role(role: str):
-    """View decorator: 403 unless the signed-in user has at least `role`."""
+    """View decorator: the page needs at least `role` (see `access_refused`)."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not current_user.can(role):
-                abort(403)
+            refused = access_refused(role)
+            if refused is not None:
+                return refused
             return view(*args, **kwargs)
 
         return wrapper
@@ -70,14 +87,11 @@ def require_role(role: str):
 
 @bp.before_request
 def check_access():
+    """Every console request: signed in; changes (POST...) need at least an organiser."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint not in VIEWER_POSTS:
-        if not current_user.can(UserRole.ORGANISER):
-            abort(403)
-    return None
+    reads = request.method in READ_METHODS or request.endpoint in VIEWER_POSTS
+    return access_refused(UserRole.VIEWER if reads else UserRole.ORGANISER)
 
 
 @bp.after_request
@@ -97,9 +111,8 @@ def _dummy_check(password: str) -> None:
     check_password_hash(_DUMMY_HASH["hash"], password)
 
 
-# POSTs are rate-limited by panel_app.security with RATELIMIT_LOGIN (a second, fixed limit
-# here would cap any higher configured value).
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limit("RATELIMIT_LOGIN")
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")) or url_for("admin.events"))
@@ -108,15 +121,17 @@ def login():
     status = 200
     if form.validate_on_submit():
         now = utcnow()
-        email = form.email.data.strip().lower()
+        email = account_email(form.email.data)
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is None:
             _dummy_check(form.password.data)
-            record(db.session, "login.failed", actor=email[:320], details={"reason": "unknown_email"}, ip=client_ip(), now=now)
+            record(db.session, "login.failed", actor=email[:320], details={"reason": "unknown_email"}, ip=client_ip(),
+                   now=now)
             error = _("The email address or password is not right.")
         elif user.locked_until is not None and user.locked_until > now:
             record(db.session, "login.locked", actor=user, ip=client_ip(), now=now)
-            error = _("Too many failed attempts: this account is locked for a few minutes. Try again later or ask an administrator to unlock it.")
+            error = _("Too many failed attempts: this account is locked for a few minutes. "
+                      "Try again later or ask an administrator to unlock it.")
         elif not user.check_password(form.password.data) or not user.active:
             user.failed_logins = (user.failed_logins or 0) + 1
             reason = "inactive" if user.active is False else "bad_password"
@@ -150,7 +165,7 @@ def logout():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    record(db.session, "logout", actor=current_user._get_current_object(), ip=client_ip(), now=utcnow())
+    record(db.session, "logout", actor=current_account(), ip=client_ip(), now=utcnow())
     db.session.commit()
     logout_user()
     session.clear()

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
-from panel_app.models import AuditEntry, Registration, User
+from panel_app.models import AuditEntry, Event, Registration, User
 from panel_app.registration import signals
 
 #: Details are for people to read; keep one entry small whatever a caller passes.
@@ -115,3 +115,10 @@ def audit_page(session: Session, *, page: int, per_page: int = 100, action: str 
         )
     )
     return AuditPage(entries=entries, page=min(page, pages), pages=pages, total=total)
+
+
+def event_slugs(session: Session, event_ids: set[int]) -> dict[int, str]:
+    """{event id: slug} for the events entries refer to (one query; none for no ids)."""
+    if not event_ids:
+        return {}
+    return dict(session.execute(sa.select(Event.id, Event.slug).where(Event.id.in_(event_ids))).tuples())

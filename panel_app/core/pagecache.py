@@ -15,16 +15,23 @@ token, and each hit is given a freshly generated one (see `render_with_token`).
 
 The memo is process-local and bounded (least recently used entries go first); it holds no
 state another process needs, so several web processes stay consistent.
+
+`event_page_state` is the one cheap query that gives the key's database inputs.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import weakref
 from collections import OrderedDict
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
+import sqlalchemy as sa
 from flask import current_app, render_template, session
 from flask.signals import before_render_template, template_rendered
+
+from panel_app.models import Event, Registration, RegistrationStatus
 
 #: Enough for every event x language x a few query strings; each entry is ~10-30 kB.
 MAX_ENTRIES = 512
@@ -104,7 +111,9 @@ def render_cached(cache: PageCache, key: Hashable, template_name: str, context: 
     return html
 
 
-def render_with_token(cache: PageCache, key: Hashable, template_name: str, context: Context, token: Callable[[], str]) -> str:
+def render_with_token(
+    cache: PageCache, key: Hashable, template_name: str, context: Context, token: Callable[[], str]
+) -> str:
     """Like `render_cached` for a page holding exactly one CSRF token.
 
     The memo keeps the HTML before and after the token; every response gets the token
@@ -123,3 +132,51 @@ def render_with_token(cache: PageCache, key: Hashable, template_name: str, conte
     if matches_key and current and len(pieces) == 2:
         cache.put(key, (pieces[0], pieces[1]))
     return html
+
+
+# --------------------------------------------------------------------------- page state
+
+#: Bumped by every seat allocation but never shown: keeping them out of the key lets a
+#: registration burst reuse the pages (the seat state itself is in the key as `full`).
+_UNSHOWN_COLUMNS = {"seats_version", "updated_at"}
+_SHOWN_COLUMNS = [column for column in Event.__table__.c if column.name not in _UNSHOWN_COLUMNS]
+_CONFIRMED_SEATS = (
+    sa.select(sa.func.count())
+    .select_from(Registration)
+    .where(Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED)
+    .correlate(Event)
+    .scalar_subquery()
+    .label("seats_taken")
+)
+
+
+def _hashable(value):
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
+
+
+def shown_columns_key(source) -> tuple:
+    """The shown columns of an event (ORM object or `event_page_state` row) as a hashable tuple."""
+    return tuple(_hashable(getattr(source, column.key)) for column in _SHOWN_COLUMNS)
+
+
+_autocommit_engines: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDictionary()
+
+
+def _autocommit(engine: sa.Engine) -> sa.Engine:
+    """`engine` (same pool) with connections in autocommit mode while checked out."""
+    option_engine = _autocommit_engines.get(engine)
+    if option_engine is None:
+        option_engine = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return option_engine
+
+
+def event_page_state(engine: sa.Engine, slug: str):
+    """What the public pages of event `slug` show, in one query: the event's shown columns
+    and `seats_taken` (confirmed registrations). None when no event has that slug.
+
+    A single read needs no transaction: in autocommit there is no BEGIN before it nor
+    ROLLBACK after it (two round trips on PostgreSQL), and a page served from the memo never
+    opens the request's session at all.
+    """
+    with _autocommit(engine).connect() as connection:
+        return connection.execute(sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS).where(Event.slug == slug)).one_or_none()

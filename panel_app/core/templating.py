@@ -7,10 +7,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
+from panel_app.core import languages
 from panel_app.events.timefmt import event_time, format_instant
 from panel_app.registration.countries import country_name
 
-LANGUAGE_NAMES = {"en": _l("English"), "fr": _l("French"), "es": _l("Spanish")}
+#: Languages named in the reader's language (defined once in `core.languages`).
+LANGUAGE_NAMES = languages.NAMES
 STATUS_LABELS = {
     "pending": _l("Awaiting approval"),
     "confirmed": _l("Confirmed"),
@@ -62,7 +64,12 @@ def register(app: Flask) -> None:
 
     @app.template_global()
     def language_name(code: str) -> str:
-        return str(LANGUAGE_NAMES.get(code, code))
+        return languages.name(code)
+
+    @app.template_global()
+    def native_language_name(code: str) -> str:
+        """The language in its own words, for language switchers."""
+        return languages.NATIVE_NAMES.get(code, code)
 
     @app.template_global()
     def status_label(status: str) -> str:

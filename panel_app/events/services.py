@@ -1,4 +1,10 @@
-"""Creating and changing events."""
+"""An event's life: creating, changing, publishing, cancelling and duplicating it.
+
+Functions take a session and plain values, flush, and leave the commit to the caller (the
+console or the CLI). Changes made by a console user are recorded in the audit log; seat
+decisions go through `panel_app.registration.services`, and registrants hear about a new
+time or a cancellation through `panel_app.calendar.updates`.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,16 @@ import sqlalchemy as sa
 from flask_babel import gettext as _  # messages reach organisers in the console; English in the CLI
 from sqlalchemy.orm import Session
 
-from panel_app.models import ApprovalMode, Event, EventStatus
+from panel_app.audit.services import record
+from panel_app.core import languages
+from panel_app.models import ApprovalMode, Event, EventStatus, Registration, RegistrationStatus, User
+from panel_app.registration import services as registration_services
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SUPPORTED_LANGUAGES = ("en", "fr", "es")
+#: Interpretation channels an event may offer (the languages the app works in).
+SUPPORTED_LANGUAGES = languages.CODES
+#: Changes that make sent calendar invites wrong: registrants get an updated invite.
+INVITE_FIELDS = ("starts_at", "ends_at", "timezone", "join_url", "zoom_meeting_id", "zoom_webinar_id")
 
 
 class EventInputError(ValueError):
@@ -48,7 +60,9 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as "Europe"
-        raise EventInputError(_("unknown time zone %(name)r; use an IANA name such as Europe/Zurich", name=name)) from exc
+        raise EventInputError(
+            _("unknown time zone %(name)r; use an IANA name such as Europe/Zurich", name=name)
+        ) from exc
     return name
 
 
@@ -70,16 +84,158 @@ def validate(data: EventInput) -> None:
         raise EventInputError(_("approval must be auto or manual"))
     if data.zoom_meeting_id and data.zoom_webinar_id:
         raise EventInputError(_("give a Zoom meeting id or a webinar id, not both"))
-    if data.registration_opens_at and data.registration_closes_at and data.registration_closes_at <= data.registration_opens_at:
+    opens, closes = data.registration_opens_at, data.registration_closes_at
+    if opens and closes and closes <= opens:
         raise EventInputError(_("registration must close after it opens"))
 
 
-def create_event(session: Session, data: EventInput) -> Event:
-    """Create an event after validating it; the slug must be free."""
+def create_event(
+    session: Session, data: EventInput, *, user: User | None = None, ip: str | None = None, now: datetime | None = None
+) -> Event:
+    """Create an event after validating it; the slug must be free.
+
+    With `user` (a console account), the creation is recorded in the audit log.
+    """
     validate(data)
     if session.scalar(sa.select(Event.id).where(Event.slug == data.slug)) is not None:
         raise EventInputError(_("an event with slug %(slug)r already exists", slug=data.slug))
     event = Event(**vars(data))
     session.add(event)
     session.flush()
+    if user is not None:
+        record(session, "event.create", actor=user, event_id=event.id, details={"slug": event.slug}, ip=ip, now=now)
     return event
+
+
+def event_input_from(event: Event) -> EventInput:
+    """The current definition of `event` as an EventInput (to edit or duplicate)."""
+    return EventInput(**{name: getattr(event, name) for name in EventInput.__dataclass_fields__})
+
+
+def update_event(
+    session: Session, event: Event, data: EventInput, *, now: datetime, user: User, ip: str | None = None
+) -> dict:
+    """Change an event; returns {field: (old, new)}.
+
+    The slug stays fixed once the event is published (links are out there). A published
+    event whose time, zone or join details change gets updated invites sent to registrants
+    (`calendar.updates.event_changed`); added capacity goes to the waiting list in order.
+    Raises EventInputError.
+    """
+    validate(data)
+    if data.slug != event.slug:
+        if event.status != EventStatus.DRAFT:
+            raise EventInputError("the address (slug) cannot change once the event is published")
+        if session.scalar(sa.select(Event.id).where(Event.slug == data.slug)) is not None:
+            raise EventInputError(f"an event with slug {data.slug!r} already exists")
+    changes = {}
+    for name in EventInput.__dataclass_fields__:
+        if name == "status":  # publishing and cancelling have their own actions
+            continue
+        old, new = getattr(event, name), getattr(data, name)
+        if old != new:
+            changes[name] = (old, new)
+            setattr(event, name, new)
+    if not changes:
+        return changes
+    session.flush()
+    record(
+        session,
+        "event.edit",
+        actor=user,
+        event_id=event.id,
+        details={name: {"from": _jsonable(old), "to": _jsonable(new)} for name, (old, new) in changes.items()},
+        ip=ip,
+        now=now,
+    )
+    if event.status == EventStatus.PUBLISHED and any(name in changes for name in INVITE_FIELDS):
+        from panel_app.calendar.updates import event_changed
+
+        event_changed(session, event, now=now)
+    if "capacity" in changes:
+        old, new = changes["capacity"]
+        if new is None or (old is not None and new > old):
+            registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
+            registration_services.promote_from_waitlist(session, event, now, user.email)
+    session.flush()
+    return changes
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def publish_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
+    """Draft → published (registration opens per its window). False if not a draft."""
+    if event.status != EventStatus.DRAFT:
+        return False
+    event.status = EventStatus.PUBLISHED
+    record(session, "event.publish", actor=user, event_id=event.id, ip=ip, now=now)
+    session.flush()
+    return True
+
+
+def cancel_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
+    """Cancel the event; registrants with invites get cancellations. False if already cancelled."""
+    if event.status == EventStatus.CANCELLED:
+        return False
+    was_published = event.status == EventStatus.PUBLISHED
+    # Compare-and-set: of two organisers cancelling at once, only one sends the cancellations.
+    won = session.execute(
+        sa.update(Event).where(Event.id == event.id, Event.status != EventStatus.CANCELLED)
+        .values(status=EventStatus.CANCELLED).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    event.status = EventStatus.CANCELLED
+    if not won:
+        return False
+    record(session, "event.cancel", actor=user, event_id=event.id, ip=ip, now=now)
+    session.flush()
+    if was_published:
+        from panel_app.calendar.updates import event_cancelled
+
+        event_cancelled(session, event, now=now)
+    session.flush()
+    return True
+
+
+def duplicate_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> Event:
+    """A draft copy of `event` (same settings, no registrations, fresh Zoom link fields)."""
+    data = event_input_from(event)
+    base = f"{event.slug[:90]}-copy"
+    slug, n = base, 1
+    existing = set(session.scalars(sa.select(Event.slug).where(Event.slug.startswith(base, autoescape=True))))
+    while slug in existing:
+        n += 1
+        slug = f"{base}-{n}"
+    data.slug = slug
+    data.status = EventStatus.DRAFT
+    data.zoom_meeting_id = None
+    data.zoom_webinar_id = None
+    data.translations = dict(event.translations or {})
+    data.languages = list(event.languages)
+    copy = create_event(session, data)
+    record(session, "event.duplicate", actor=user, event_id=copy.id, details={"from": event.slug, "slug": copy.slug},
+           ip=ip, now=now)
+    return copy
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    event: Event
+    counts: dict[str, int]
+
+
+def event_summaries(session: Session) -> list[EventSummary]:
+    """Every event, newest first, with registrations per status (two queries)."""
+    events = list(session.scalars(sa.select(Event).order_by(Event.starts_at.desc(), Event.id.desc())))
+    counts: dict[int, dict[str, int]] = {e.id: {s.value: 0 for s in RegistrationStatus} for e in events}
+    rows = session.execute(
+        sa.select(Registration.event_id, Registration.status, sa.func.count())
+        .group_by(Registration.event_id, Registration.status)
+    )
+    for event_id, status, count in rows:
+        if event_id in counts:
+            counts[event_id][status] = count
+    return [EventSummary(event=e, counts=counts[e.id]) for e in events]

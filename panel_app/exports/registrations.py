@@ -1,14 +1,15 @@
 """The columns of a registration export, in the reader's language.
 
-Rows are light `Row` objects from `admin.services.export_rows` (attribute per column).
+Rows are light `Row` objects (attribute per column), e.g. from
+`admin.registrations.services.export_rows`.
 """
 
 from __future__ import annotations
 
+from babel import Locale
 from flask_babel import gettext as _
 
 from panel_app.exports.writers import Column
-from babel import Locale
 
 
 def registration_columns(event, locale: str) -> list[Column]:

@@ -147,7 +147,9 @@ def write_xlsx(
         writers = []
         for column in columns:
             if column.kind == "datetime":
-                writers.append((column.get, lambda r, c, v: sheet.write_datetime(r, c, _local(v, zone), datetime_format)))
+                writers.append(
+                    (column.get, lambda r, c, v: sheet.write_datetime(r, c, _local(v, zone), datetime_format))
+                )
             elif column.kind == "int":
                 writers.append((column.get, lambda r, c, v: sheet.write_number(r, c, int(v))))
             elif column.kind == "bool":

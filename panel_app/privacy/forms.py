@@ -13,5 +13,6 @@ class EraseOwnForm(FlaskForm):
 class PersonForm(FlaskForm):
     """An admin looks up one person by email address."""
 
-    email = StringField(_l("Email address"), validators=[InputRequired(message=_l("Enter an email address.")), Length(max=320)])
+    email = StringField(_l("Email address"),
+                        validators=[InputRequired(message=_l("Enter an email address.")), Length(max=320)])
     confirm = BooleanField(_l("I understand that erasure cannot be undone."))

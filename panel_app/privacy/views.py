@@ -1,45 +1,22 @@
-"""Erasure from the registrant's private page; export and erasure of one person by an admin."""
+"""Erasure from the registrant's private page, and the retention command.
+
+The admins' per-person export and erasure are console pages: `panel_app/admin/privacy/`.
+"""
 
 from __future__ import annotations
 
-import functools
-import json
-
 import click
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
-from panel_app.extensions import csrf, db, limiter
+from panel_app.extensions import csrf, db
 from panel_app.models import utcnow
 from panel_app.privacy import services
-from panel_app.privacy.forms import EraseOwnForm, PersonForm
+from panel_app.privacy.forms import EraseOwnForm
 from panel_app.registration.services import find_by_token
+from panel_app.security import rate_limit
 
 bp = Blueprint("privacy", __name__, cli_group="privacy")
 
-
-def _erase_limit() -> str:
-    return current_app.config["RATELIMIT_ERASE"]
-
-
-def admin_required(view):
-    """Logged-in console users with the admin role only (others: login page or 403)."""
-
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            if "admin.login" in current_app.view_functions:
-                return current_app.login_manager.unauthorized()
-            abort(401)
-        if not current_user.can("admin"):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-# --- Registrant -------------------------------------------------------------------------
 
 def _registration_or_404(token: str):
     registration = find_by_token(db.session, token)
@@ -58,7 +35,7 @@ def erase(token: str):
 
 @bp.post("/registrations/<token>/erase")
 @csrf.exempt  # validated by the form itself, so an expired form is explained instead of a bare 400
-@limiter.limit(_erase_limit)
+@rate_limit("RATELIMIT_ERASE")
 def erase_confirmed(token: str):
     """Cancel (if still active) and anonymise the registration, then show a receipt."""
     registration = _registration_or_404(token)
@@ -75,47 +52,6 @@ def erase_confirmed(token: str):
 def erased():
     return render_template("privacy/erased.html")
 
-
-# --- Admin ------------------------------------------------------------------------------
-
-@bp.get("/admin/privacy")
-@admin_required
-def admin_person():
-    return render_template("privacy/admin.html", form=PersonForm())
-
-
-@bp.post("/admin/privacy/export")
-@admin_required
-def admin_export():
-    """Download everything held about one address as JSON (the email stays out of the URL)."""
-    form = PersonForm()
-    if not form.validate_on_submit():
-        return render_template("privacy/admin.html", form=form), 422
-    data = services.export_person(db.session, form.email.data)
-    body = json.dumps(data, ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="personal-data.json"', "Cache-Control": "no-store"},
-    )
-
-
-@bp.post("/admin/privacy/erase")
-@admin_required
-def admin_erase():
-    """Erase one person's data across every event (requires the confirmation box)."""
-    form = PersonForm()
-    if not form.validate_on_submit() or not form.confirm.data:
-        if form.is_submitted() and not form.errors:
-            form.confirm.errors = [_("Tick the box to confirm the erasure.")]
-        return render_template("privacy/admin.html", form=form), 422
-    count = services.erase_person(db.session, form.email.data, now=utcnow(), user_id=current_user.id)
-    db.session.commit()
-    flash(_("Erased %(count)d registration(s) for that address.", count=count), "success")
-    return redirect(url_for("privacy.admin_person"), code=303)
-
-
-# --- Command ----------------------------------------------------------------------------
 
 @bp.cli.command("erase-expired")
 def erase_expired_command():

@@ -29,7 +29,9 @@ ROLE_LABELS = {
 }
 SALUTATIONS = ("", "Mr.", "Ms.", "Mx.", "Dr.", "Hon.", "Prof.")
 #: Stored values stay in English; readers see them in their language.
-SALUTATION_LABELS = {"Mr.": _l("Mr."), "Ms.": _l("Ms."), "Mx.": _l("Mx."), "Dr.": _l("Dr."), "Hon.": _l("Hon."), "Prof.": _l("Prof.")}
+SALUTATION_LABELS = {
+    "Mr.": _l("Mr."), "Ms.": _l("Ms."), "Mx.": _l("Mx."), "Dr.": _l("Dr."), "Hon.": _l("Hon."), "Prof.": _l("Prof."),
+}
 
 
 def _message_for(error: validation.InvalidInput) -> str:
@@ -74,7 +76,8 @@ class RequiredText(InputRequired):
 
 
 class RegistrationForm(FlaskForm):
-    salutation = SelectField(_l("Title"), choices=[SelectChoice(s, SALUTATION_LABELS.get(s, s)) for s in SALUTATIONS], default="", validate_choice=True)
+    salutation = SelectField(_l("Title"), choices=[SelectChoice(s, SALUTATION_LABELS.get(s, s)) for s in SALUTATIONS],
+                             default="", validate_choice=True)
     first_name = StringField(
         _l("First name"),
         validators=[RequiredText(message=_l("Enter your first name.")), CleanText(validation.NAME_MAX)],
@@ -96,7 +99,8 @@ class RegistrationForm(FlaskForm):
         choices=[SelectChoice(k.value, v) for k, v in AFFILIATION_LABELS.items()],
         validate_choice=False,
     )
-    role = RadioField(_l("Your role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()], validate_choice=False)
+    role = RadioField(_l("Your role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()],
+                      validate_choice=False)
     committees = StringField(_l("Committees you sit on"), validators=[CleanText(500)])
     language = RadioField(_l("Interpretation language"), validate_choice=False)
     email_language = SelectField(_l("Language of your emails and calendar invitation"), validate_choice=False)

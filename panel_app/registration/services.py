@@ -1,7 +1,12 @@
 """Registration rules: who may register when, seats and waiting list, cancellation.
 
 Functions take a session and plain values, flush, and leave the commit to the caller
-(one commit per request or job). Side effects are announced through `signals`.
+(one commit per request or job). Side effects are announced through `signals`; approve,
+decline and cancel also answer a `StatusChange` saying what happened.
+
+Longer than our ~350-line guide on purpose: every seat decision (register, approve,
+decline, cancel, promote) shares the seat lock and the capacity rule, and reads best in
+one place. The private-token helpers are the part to move out if it grows further.
 """
 
 from __future__ import annotations
@@ -74,6 +79,31 @@ class RegistrationOutcome:
     created: bool
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """What `approve`, `decline` or `cancel` did to one registration.
+
+    Callers tell a real change from a repeat (two organisers clicking at once, a retried
+    request) by `changed`, without listening to signals.
+    """
+
+    registration: Registration
+    #: The status after the call, whether or not this call changed it.
+    status: RegistrationStatus
+    changed: bool
+    #: People moved up from the waiting list into the seat this change freed, in order.
+    promoted: tuple[Registration, ...] = ()
+    #: Why nothing changed ("status_<current status>": a repeat, or a status that does not
+    #: allow it); None when something changed.
+    reason: str | None = None
+
+
+def _outcome(registration: Registration, changed: bool, promoted=()) -> StatusChange:
+    status = RegistrationStatus(registration.status)
+    return StatusChange(registration=registration, status=status, changed=changed, promoted=tuple(promoted),
+                        reason=None if changed else f"status_{status}")
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -135,8 +165,22 @@ def seats_taken(session: Session, event_id: int) -> int:
     )
 
 
+def free_seats(capacity: int | None, taken: int) -> int | None:
+    """Seats still free for an event with `capacity` when `taken` are held; None: no limit.
+
+    The one rule for "the event is full" (no seat free), used by registration, approval,
+    the waiting list and the public pages alike.
+    """
+    return None if capacity is None else max(0, capacity - taken)
+
+
+def capacity_reached(capacity: int | None, taken: int) -> bool:
+    """True when no seat is free (see `free_seats`)."""
+    return free_seats(capacity, taken) == 0
+
+
 def is_full(session: Session, event: Event) -> bool:
-    return event.capacity is not None and seats_taken(session, event.id) >= event.capacity
+    return capacity_reached(event.capacity, seats_taken(session, event.id))
 
 
 def lock_seats(session: Session, event_id: int) -> None:
@@ -153,21 +197,23 @@ def lock_seats(session: Session, event_id: int) -> None:
     )
 
 
-def _set_status(registration: Registration, status: RegistrationStatus, now: datetime, actor: str | None) -> None:
+def _set_status(registration: Registration, status: RegistrationStatus, now: datetime, actor: str | None) -> bool:
+    """Move to `status` and announce it; False (and no signal) when it is already there."""
     previous = registration.status
     if previous == status:
-        return
+        return False
     registration.status = status
     registration.status_changed_at = now
     if status == RegistrationStatus.CANCELLED:
         registration.cancelled_at = now
     signals.registration_status_changed.send(registration, previous=previous, actor=actor)
+    return True
 
 
 def _initial_status(session: Session, event: Event) -> RegistrationStatus:
     if event.approval_mode == ApprovalMode.MANUAL:
         return RegistrationStatus.PENDING
-    if event.capacity is not None and seats_taken(session, event.id) >= event.capacity:
+    if is_full(session, event):
         return RegistrationStatus.WAITLISTED
     return RegistrationStatus.CONFIRMED
 
@@ -255,14 +301,16 @@ def change_languages(
     return True
 
 
-def promote_from_waitlist(session: Session, event: Event, now: datetime, actor: str | None = None) -> list[Registration]:
+def promote_from_waitlist(
+    session: Session, event: Event, now: datetime, actor: str | None = None
+) -> list[Registration]:
     """Confirm waitlisted people, first come first served, while seats are free.
 
     The caller must hold the seat lock (all public entry points here do).
     """
     promoted: list[Registration] = []
-    free = None if event.capacity is None else event.capacity - seats_taken(session, event.id)
-    if free is not None and free <= 0:
+    free = free_seats(event.capacity, seats_taken(session, event.id))
+    if free == 0:
         return promoted
     query = (
         sa.select(Registration)
@@ -272,50 +320,48 @@ def promote_from_waitlist(session: Session, event: Event, now: datetime, actor: 
     if free is not None:
         query = query.limit(free)
     for registration in session.scalars(query):
-        _set_status(registration, RegistrationStatus.CONFIRMED, now, actor)
-        promoted.append(registration)
+        if _set_status(registration, RegistrationStatus.CONFIRMED, now, actor):
+            promoted.append(registration)
     session.flush()
     return promoted
 
 
-def cancel(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> bool:
+def cancel(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> StatusChange:
     """Cancel a registration; a freed seat goes to the first person waiting.
 
-    Returns False when it was already cancelled or declined (a repeated click changes nothing).
+    Nothing changes when it was already cancelled or declined (a repeated click).
     """
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
-        return False
+        return _outcome(registration, False)
     lock_seats(session, registration.event_id)
     session.refresh(registration)
     if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED):
-        return False
+        return _outcome(registration, False)
     held_seat = registration.status == RegistrationStatus.CONFIRMED
     _set_status(registration, RegistrationStatus.CANCELLED, now, actor)
     session.flush()
-    if held_seat:
-        promote_from_waitlist(session, registration.event, now, actor)
-    return True
+    promoted = promote_from_waitlist(session, registration.event, now, actor) if held_seat else []
+    return _outcome(registration, True, promoted)
 
 
-def approve(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> RegistrationStatus:
+def approve(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> StatusChange:
     """Approve a pending registration: confirmed if a seat is free, else waitlisted."""
     lock_seats(session, registration.event_id)
     session.refresh(registration)
     if registration.status != RegistrationStatus.PENDING:
-        return RegistrationStatus(registration.status)
-    event = registration.event
-    full = event.capacity is not None and seats_taken(session, event.id) >= event.capacity
+        return _outcome(registration, False)
+    full = is_full(session, registration.event)
     _set_status(registration, RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED, now, actor)
     session.flush()
-    return RegistrationStatus(registration.status)
+    return _outcome(registration, True)
 
 
-def decline(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> bool:
+def decline(session: Session, registration: Registration, *, now: datetime, actor: str | None = None) -> StatusChange:
     """Decline a pending or waitlisted registration (a confirmed one must be cancelled)."""
     lock_seats(session, registration.event_id)
     session.refresh(registration)
     if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
-        return False
+        return _outcome(registration, False)
     _set_status(registration, RegistrationStatus.DECLINED, now, actor)
     session.flush()
-    return True
+    return _outcome(registration, True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import weakref
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -24,22 +21,19 @@ from flask_wtf.csrf import generate_csrf
 from panel_app.core.pagecache import (
     PageCache,
     cacheable_request,
+    event_page_state,
     render_cached,
     render_with_token,
+    shown_columns_key,
 )
 from panel_app.events.services import SLUG_RE
-from panel_app.extensions import csrf, db, limiter
-from panel_app.models import (
-    Event,
-    EventStatus,
-    Registration,
-    RegistrationStatus,
-    utcnow,
-)
+from panel_app.extensions import csrf, db
+from panel_app.models import Event, EventStatus, Registration, utcnow
 from panel_app.registration import services
 from panel_app.registration.forms import CancelForm, LanguageForm, RegistrationForm
 from panel_app.registration.organisations import organisation_names
 from panel_app.registration.services import RegistrationClosed, WindowState
+from panel_app.security import rate_limit
 
 bp = Blueprint("registration", __name__)
 
@@ -80,52 +74,12 @@ def page_cache() -> PageCache:
     return current_app.extensions.setdefault("public_page_cache", PageCache())
 
 
-#: Bumped by every seat allocation but never shown: keeping them out of the key lets a
-#: registration burst reuse the pages (the seat state itself is in the key as `full`).
-_UNSHOWN_COLUMNS = {"seats_version", "updated_at"}
-_SHOWN_COLUMNS = [column for column in Event.__table__.c if column.name not in _UNSHOWN_COLUMNS]
-_CONFIRMED_SEATS = (
-    sa.select(sa.func.count())
-    .select_from(Registration)
-    .where(Registration.event_id == Event.id, Registration.status == RegistrationStatus.CONFIRMED)
-    .correlate(Event)
-    .scalar_subquery()
-    .label("seats_taken")
-)
-
-
-def _hashable(value):
-    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
-
-
-def _columns_key(source) -> tuple:
-    """The shown columns of an event (ORM object or row) as a hashable tuple."""
-    return tuple(_hashable(getattr(source, column.key)) for column in _SHOWN_COLUMNS)
-
-
-_autocommit_engines: "weakref.WeakKeyDictionary[sa.Engine, sa.Engine]" = weakref.WeakKeyDictionary()
-
-
-def _autocommit(engine: sa.Engine) -> sa.Engine:
-    """`engine` (same pool) with connections in autocommit mode while checked out."""
-    option_engine = _autocommit_engines.get(engine)
-    if option_engine is None:
-        option_engine = _autocommit_engines[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return option_engine
-
-
 def _page_state_or_404(slug: str):
     """One query for what the public pages show: the event's columns and its seat count.
 
     Answers 404 exactly where `_published_event_or_404` does.
     """
-    row = None
-    if _well_formed(slug):
-        # A single read needs no transaction: in autocommit there is no BEGIN before it
-        # nor ROLLBACK after it (two round trips on PostgreSQL), and a page served from
-        # the memo never opens the request's session at all.
-        with _autocommit(db.engine).connect() as connection:
-            row = connection.execute(sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS).where(Event.slug == slug)).one_or_none()
+    row = event_page_state(db.engine, slug) if _well_formed(slug) else None
     if row is None or row.status == EventStatus.DRAFT:
         abort(404)
     return row
@@ -134,7 +88,8 @@ def _page_state_or_404(slug: str):
 def _page_key(kind: str, row, window: WindowState, full: bool, locale: str, *extra) -> tuple:
     # The path and query string feed the language switcher's links, the script root every
     # url_for; window and full are what the status line and the Register button show.
-    return (kind, _columns_key(row), window, full, locale, request.script_root, request.path, request.query_string, *extra)
+    return (kind, shown_columns_key(row), window, full, locale, request.script_root, request.path,
+            request.query_string, *extra)
 
 
 def _context_for(row, window: WindowState, full: bool, locale: str) -> tuple[dict, bool]:
@@ -144,7 +99,7 @@ def _context_for(row, window: WindowState, full: bool, locale: str) -> tuple[dic
     if event is None:
         abort(404)
     context = {"event": event, "window": window, "full": full, "locale": locale}
-    return context, _columns_key(event) == _columns_key(row)
+    return context, shown_columns_key(event) == shown_columns_key(row)
 
 
 @bp.get("/")
@@ -168,7 +123,7 @@ def privacy():
 def event_page(slug: str):
     row = _page_state_or_404(slug)
     window = services.registration_window(row, utcnow())
-    full = row.capacity is not None and row.seats_taken >= row.capacity
+    full = services.capacity_reached(row.capacity, row.seats_taken)
     locale = _locale()
     if not cacheable_request():
         context, _ = _context_for(row, window, full, locale)
@@ -179,7 +134,7 @@ def event_page(slug: str):
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the form with data kept
-@limiter.limit("30 per minute", methods=["POST"])
+@rate_limit("RATELIMIT_REGISTER")
 def register(slug: str):
     if request.method == "GET" and cacheable_request():
         row = _page_state_or_404(slug)
@@ -230,12 +185,13 @@ def register(slug: str):
         return render_template("registration/already_registered.html", **context(), email=form.email.data)
 
     status = 422 if form.is_submitted() else 200
-    return render_template("registration/form.html", form=form, organisations=organisation_names(db.session), **context()), status
+    organisations = organisation_names(db.session)
+    return render_template("registration/form.html", form=form, organisations=organisations, **context()), status
 
 
 def _empty_form(row, window: WindowState, locale: str):
     """The registration form as first shown (GET), served from the page memo when it can be."""
-    full = row.capacity is not None and row.seats_taken >= row.capacity
+    full = services.capacity_reached(row.capacity, row.seats_taken)
     organisations = tuple(organisation_names(db.session))
 
     def context() -> tuple[dict, bool]:
@@ -291,7 +247,8 @@ def change_languages(token: str):
     if not form.validate_on_submit():
         return _registration_page(registration, token, status=422, language_form=form)
     if services.change_languages(
-        db.session, registration, language=form.language.data, email_language=form.email_language.data or None, now=utcnow()
+        db.session, registration, language=form.language.data, email_language=form.email_language.data or None,
+        now=utcnow(),
     ):
         db.session.commit()
         flash(_("Your language choices are saved."), "success")

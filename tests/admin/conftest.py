@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
 import pytest
@@ -10,9 +9,9 @@ import sqlalchemy as sa
 
 from panel_app.models import User
 from tests.clients import new_browser
+from tests.conftest import csrf_from
 
 PASSWORD = "correct horse battery staple"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -31,14 +30,8 @@ def make_user(db):
     return make
 
 
-def csrf_from(client, url: str = "/admin/login") -> str:
-    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
-    assert match, f"{url} has no CSRF token"
-    return match.group(1)
-
-
 def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None = None):
-    token = csrf_from(client)
+    token = csrf_from(client, "/admin/login")
     url = "/admin/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"email": email, "password": password, "csrf_token": token})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from panel_app.events.timefmt import (
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def test_summer_event_in_geneva_is_cest():
@@ -113,7 +113,9 @@ def test_parse_local_rejects_an_ambiguous_time_at_fall_back():
         parse_local("2024-11-03 01:30", "America/New_York")
 
 
-@pytest.mark.parametrize("value", ["", "26/09/2023 15:00", "2023-09-26", "2023-02-30 10:00", "2023-09-26 25:00", "tomorrow"])
+@pytest.mark.parametrize(
+    "value", ["", "26/09/2023 15:00", "2023-09-26", "2023-02-30 10:00", "2023-09-26 25:00", "tomorrow"]
+)
 def test_parse_local_rejects_malformed_values(value):
     with pytest.raises(ValueError):
         parse_local(value, "Europe/Zurich")
@@ -126,7 +128,9 @@ def test_zone_abbreviation_of_aware_local_time():
     assert zone_abbreviation(utc(2023, 7, 1, 12).astimezone(ZoneInfo("Asia/Dubai"))) == "UTC+04:00"
 
 
-@pytest.mark.parametrize("value, zone", [("0001-01-01 00:10", "Europe/Zurich"), ("9999-12-31 23:59", "America/New_York")])
+@pytest.mark.parametrize(
+    "value, zone", [("0001-01-01 00:10", "Europe/Zurich"), ("9999-12-31 23:59", "America/New_York")]
+)
 def test_parse_local_refuses_dates_pushed_off_the_calendar_by_the_offset(value, zone):
     # A ValueError (a clear message in the CLI and the console form), not an OverflowError (a crash).
     with pytest.raises(ValueError, match="outside the range of dates"):

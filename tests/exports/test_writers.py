@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import types
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -35,7 +35,7 @@ def rows(n=3):
     for i in range(n):
         yield {"name": DANGEROUS[i % len(DANGEROUS)] if i < len(DANGEROUS) else f"Zoë Ñúñez {i}",
                "minutes": i, "attended": i % 2 == 0,
-               "joined": datetime(2026, 9, 26, 13, 5, tzinfo=timezone.utc) if i else None}
+               "joined": datetime(2026, 9, 26, 13, 5, tzinfo=UTC) if i else None}
 
 
 @pytest.mark.parametrize("text", DANGEROUS)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from panel_app.models import Registration
+from tests.conftest import csrf_from
 from tests.factories import registration_form_data
-from tests.registration.helpers import csrf_from
 
 REQUIRED_FIELDS = {
     # field: (message, id the summary links to)
@@ -142,7 +142,8 @@ def test_control_characters_in_email_are_refused(post, db):
 
 
 def test_newlines_are_fine_in_accessibility_needs(post, registrations):
-    response, _ = post(registration_form_data(accessibility_needs="Captions, please.\r\nAnd a sign-language interpreter."))
+    needs = "Captions, please.\r\nAnd a sign-language interpreter."
+    response, _ = post(registration_form_data(accessibility_needs=needs))
     assert response.status_code == 303
     assert registrations()[0].accessibility_needs == "Captions, please.\nAnd a sign-language interpreter."
 
@@ -253,7 +254,9 @@ def test_cancel_with_unknown_token_is_404(client, event, register_url):
 def test_oversized_body_gets_413_page_in_layout(client, app, event, register_url, db):
     token = csrf_from(client, register_url(event))
     too_big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-    response = client.post(register_url(event), data={**registration_form_data(accessibility_needs=too_big), "csrf_token": token})
+    response = client.post(
+        register_url(event), data={**registration_form_data(accessibility_needs=too_big), "csrf_token": token}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 413
     assert '<header class="site-header">' in html and "Too much data" in html
@@ -264,7 +267,11 @@ def test_oversized_multipart_body_gets_413(client, app, event, register_url, db)
     import io
 
     token = csrf_from(client, register_url(event))
-    data = {**registration_form_data(), "csrf_token": token, "upload": (io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10)), "a.bin")}
+    data = {
+        **registration_form_data(),
+        "csrf_token": token,
+        "upload": (io.BytesIO(b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10)), "a.bin"),
+    }
     response = client.post(register_url(event), data=data, content_type="multipart/form-data")
     assert response.status_code == 413
     assert_nothing_written(db)
@@ -292,7 +299,9 @@ def test_repeated_fields_use_the_first_value(post, registrations):
     assert registrations()[0].country == "SN"
 
 
-_any_text = st.text(st.characters(codec="utf-8"), max_size=60) | st.sampled_from(["", " ", "x" * 400, "\x00", "SN", "mp", "en"])
+_any_text = st.text(st.characters(codec="utf-8"), max_size=60) | st.sampled_from(
+    ["", " ", "x" * 400, "\x00", "SN", "mp", "en"]
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -303,9 +312,31 @@ def test_arbitrary_input_never_causes_a_server_error(client, event, register_url
     assert response.status_code in (200, 303, 422), response.status_code
 
 
-def test_a_submission_with_only_the_contract_fields_registers(post, db):
+def test_a_submission_with_only_the_contract_fields_registers(post, registrations):
     """Other tools post exactly the fields DESIGN.md lists; the organisation is optional."""
-    data = registration_form_data()
-    contract = {k: data[k] for k in ("first_name", "last_name", "email", "country", "affiliation_type", "role", "language", "consent")}
+    data = registration_form_data(
+        first_name="María-José",
+        last_name="Ñúñez-Öztürk",
+        email="MJ.Nunez@Cortes.example",
+        country="ES",
+        affiliation_type="associate_member",
+        role="staff",
+        language="fr",
+    )
+    contract = {
+        k: data[k]
+        for k in ("first_name", "last_name", "email", "country", "affiliation_type", "role", "language", "consent")
+    }
     response, _ = post(contract)
     assert response.status_code == 303
+    [row] = registrations()
+    assert response.headers["Location"].startswith("/registrations/")
+    assert (row.first_name, row.last_name, row.email, row.email_normalized) == (
+        "María-José",
+        "Ñúñez-Öztürk",
+        "MJ.Nunez@cortes.example",
+        "mj.nunez@cortes.example",
+    )
+    assert (row.country, row.affiliation_type, row.role, row.language) == ("ES", "associate_member", "staff", "fr")
+    assert (row.salutation, row.organisation, row.committees, row.accessibility_needs) == ("", "", "", "")
+    assert row.status == "confirmed" and row.consent_at is not None and row.privacy_notice_version

@@ -46,7 +46,9 @@ def _burst(url: str, bodies: list[dict]) -> Counter:
 
 def _statuses(db, event) -> Counter:
     db.session.expire_all()
-    rows = db.session.execute(sa.select(Registration.status, Registration.email_normalized).where(Registration.event_id == event.id)).all()
+    rows = db.session.execute(
+        sa.select(Registration.status, Registration.email_normalized).where(Registration.event_id == event.id)
+    ).all()
     emails = Counter(email for _, email in rows)
     assert max(emails.values(), default=1) == 1, "an email was registered twice"
     return Counter(status for status, _ in rows)
@@ -71,7 +73,11 @@ def test_200_simultaneous_registrations_for_50_seats(live_server, make_event, db
 def test_simultaneous_submissions_of_one_email_create_one_registration(live_server, make_event, db):
     event = make_event(capacity=10)
     url = f"{live_server}/events/{event.slug}/register"
-    spellings = ["amina.diallo@parliament.example", "AMINA.DIALLO@parliament.example", " Amina.Diallo@Parliament.example "]
+    spellings = [
+        "amina.diallo@parliament.example",
+        "AMINA.DIALLO@parliament.example",
+        " Amina.Diallo@Parliament.example ",
+    ]
     bodies = [registration_form_data(email=spellings[i % 3]) for i in range(30)]
 
     outcomes = _burst(url, bodies)

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from panel_app.models import Notification, Registration, RegistrationStatus
+from tests.conftest import csrf_from as _csrf
 from tests.factories import registration_form_data
-from tests.registration.helpers import csrf_from as _csrf
 
 TOKEN_LOCATION = re.compile(r"^/registrations/([A-Za-z0-9_-]+)(\?new=1)?$")
 
@@ -22,7 +22,9 @@ def _token_from(response) -> str:
     return match.group(1)
 
 
-def test_successful_registration_redirects_303_to_private_page(client, make_event, submit_form, registrations, register_url):
+def test_successful_registration_redirects_303_to_private_page(
+    client, make_event, submit_form, registrations, register_url
+):
     event = make_event()
     response = submit_form(client, register_url(event), registration_form_data())
     token = _token_from(response)
@@ -63,7 +65,9 @@ def test_waitlisted_and_pending_pages_show_no_join_link(client, make_event, make
         assert "https://zoom.example/j/555" not in html
 
 
-def test_cancel_with_csrf_cancels_and_promotes_first_waitlisted(client, make_event, make_registration, submit_form, registrations, future):
+def test_cancel_with_csrf_cancels_and_promotes_first_waitlisted(
+    client, make_event, make_registration, submit_form, registrations, future
+):
     event = make_event(capacity=1)
     seated, token = make_registration(event, status=RegistrationStatus.CONFIRMED)
     first, _ = make_registration(event, status=RegistrationStatus.WAITLISTED, created_at=future(minutes=-10))
@@ -109,12 +113,16 @@ def test_cancel_twice_is_harmless(client, make_event, make_registration, registr
     "second_email",
     ["amina.diallo@parliament.example", "AMINA.Diallo@Parliament.Example", "  amina.diallo@parliament.example  "],
 )
-def test_second_submission_creates_nothing_and_shows_neutral_message(browser, make_event, submit_form, registrations, register_url, second_email):
+def test_second_submission_creates_nothing_and_shows_neutral_message(
+    browser, make_event, submit_form, registrations, register_url, second_email
+):
     event = make_event()
     first_browser, second_browser = browser(), browser()
     token = _token_from(submit_form(first_browser, register_url(event), registration_form_data()))
 
-    response = submit_form(second_browser, register_url(event), registration_form_data(email=second_email, first_name="Someone"))
+    response = submit_form(
+        second_browser, register_url(event), registration_form_data(email=second_email, first_name="Someone")
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "We have sent your registration details to this address" in html
@@ -123,7 +131,9 @@ def test_second_submission_creates_nothing_and_shows_neutral_message(browser, ma
     assert row.first_name == "Amina"  # the original is untouched
 
 
-def test_double_submit_from_same_browser_lands_on_same_private_page(client, make_event, submit_form, registrations, register_url):
+def test_double_submit_from_same_browser_lands_on_same_private_page(
+    client, make_event, submit_form, registrations, register_url
+):
     event = make_event()
     token = _token_from(submit_form(client, register_url(event), registration_form_data()))
     again = submit_form(client, register_url(event), registration_form_data(email="AMINA.DIALLO@parliament.example"))
@@ -132,7 +142,9 @@ def test_double_submit_from_same_browser_lands_on_same_private_page(client, make
     assert len(registrations()) == 1
 
 
-def test_same_browser_other_email_duplicate_does_not_reveal_remembered_link(client, make_event, make_registration, submit_form, register_url):
+def test_same_browser_other_email_duplicate_does_not_reveal_remembered_link(
+    client, make_event, make_registration, submit_form, register_url
+):
     event = make_event()
     make_registration(event, email="other@parliament.example")
     token = _token_from(submit_form(client, register_url(event), registration_form_data()))
@@ -141,7 +153,9 @@ def test_same_browser_other_email_duplicate_does_not_reveal_remembered_link(clie
     assert token not in response.get_data(as_text=True)
 
 
-def test_full_event_waitlists_new_registrations(client, make_event, make_registration, submit_form, registrations, register_url):
+def test_full_event_waitlists_new_registrations(
+    client, make_event, make_registration, submit_form, registrations, register_url
+):
     event = make_event(capacity=1)
     make_registration(event)
     assert "All seats are taken" in client.get(f"/events/{event.slug}").get_data(as_text=True)
@@ -156,7 +170,9 @@ def test_zero_capacity_waitlists_everyone(client, make_event, submit_form, regis
     assert registrations()[0].status == RegistrationStatus.WAITLISTED
 
 
-def test_manual_approval_event_creates_pending_registration(client, make_event, submit_form, registrations, register_url):
+def test_manual_approval_event_creates_pending_registration(
+    client, make_event, submit_form, registrations, register_url
+):
     event = make_event(approval_mode="manual", capacity=10)
     token = _token_from(submit_form(client, register_url(event), registration_form_data()))
     assert registrations()[0].status == RegistrationStatus.PENDING
@@ -173,7 +189,9 @@ def test_manual_approval_event_creates_pending_registration(client, make_event, 
         ("cancelled", "This panel has been cancelled."),
     ],
 )
-def test_no_registration_outside_the_window(client, make_event, submit_form, registrations, register_url, future, overrides, message):
+def test_no_registration_outside_the_window(
+    client, make_event, submit_form, registrations, register_url, future, overrides, message
+):
     settings = {
         "not_yet_open": {"registration_opens_at": future(days=2)},
         "closed": {"registration_closes_at": future(hours=-1)},
@@ -200,7 +218,9 @@ def test_event_page_shows_register_button_only_when_open(client, make_event, fut
     open_event = make_event()
     closed_event = make_event(registration_closes_at=future(hours=-1))
     assert f"/events/{open_event.slug}/register" in client.get(f"/events/{open_event.slug}").get_data(as_text=True)
-    assert f"/events/{closed_event.slug}/register" not in client.get(f"/events/{closed_event.slug}").get_data(as_text=True)
+    assert f"/events/{closed_event.slug}/register" not in client.get(f"/events/{closed_event.slug}").get_data(
+        as_text=True
+    )
 
 
 def test_registration_closing_while_form_open_is_refused(client, make_event, registrations, register_url, future, db):
@@ -224,9 +244,13 @@ def test_draft_event_is_a_404_page(client, make_event, submit_form, registration
     assert registrations() == []
 
 
-def test_cancelled_registration_can_register_again(client, make_event, make_registration, submit_form, registrations, register_url):
+def test_cancelled_registration_can_register_again(
+    client, make_event, make_registration, submit_form, registrations, register_url
+):
     event = make_event(capacity=5)
-    old, old_token = make_registration(event, email="amina.diallo@parliament.example", status=RegistrationStatus.CANCELLED)
+    old, old_token = make_registration(
+        event, email="amina.diallo@parliament.example", status=RegistrationStatus.CANCELLED
+    )
 
     token = _token_from(submit_form(client, register_url(event), registration_form_data()))
     [row] = registrations()
@@ -239,11 +263,15 @@ def test_cancelled_registration_can_register_again(client, make_event, make_regi
     assert client.get(f"/registrations/{old_token}").status_code == 404
 
 
-def test_reregistration_after_cancel_joins_the_back_of_the_queue(client, make_event, make_registration, submit_form, registrations, register_url, future):
+def test_reregistration_after_cancel_joins_the_back_of_the_queue(
+    client, make_event, make_registration, submit_form, registrations, register_url, future
+):
     event = make_event(capacity=1)
     make_registration(event, status=RegistrationStatus.CONFIRMED)
     waiting, _ = make_registration(event, status=RegistrationStatus.WAITLISTED, created_at=future(minutes=-5))
-    make_registration(event, email="amina.diallo@parliament.example", status=RegistrationStatus.CANCELLED, created_at=future(days=-3))
+    make_registration(
+        event, email="amina.diallo@parliament.example", status=RegistrationStatus.CANCELLED, created_at=future(days=-3)
+    )
 
     _token_from(submit_form(client, register_url(event), registration_form_data()))
     again = registrations(email="amina.diallo@parliament.example")[0]
@@ -274,18 +302,24 @@ def test_form_page_sets_only_the_session_cookie(client, make_event, register_url
     assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies)
 
 
-def test_registrant_changes_channel_and_email_language_and_gets_the_invite_again(client, make_event, make_registration, db):
+def test_registrant_changes_channel_and_email_language_and_gets_the_invite_again(
+    client, make_event, make_registration, db
+):
     event = make_event(languages=["en", "fr", "es"])
     registration, token = make_registration(event, language="fr")
     url = f"/registrations/{token}"
     page = client.get(url).get_data(as_text=True)
     assert f'action="/registrations/{token}/languages"' in page
-    response = client.post(f"{url}/languages", data={"csrf_token": _csrf(client, url), "language": "es", "email_language": "en"})
+    response = client.post(
+        f"{url}/languages", data={"csrf_token": _csrf(client, url), "language": "es", "email_language": "en"}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     stored = db.session.get(Registration, registration.id)
     assert (stored.language, stored.email_language, stored.communication_language) == ("es", "en", "en")
-    kinds = list(db.session.scalars(sa.select(Notification.kind).where(Notification.registration_id == registration.id)))
+    kinds = list(
+        db.session.scalars(sa.select(Notification.kind).where(Notification.registration_id == registration.id))
+    )
     assert "invite" in kinds
 
     # The same choice again changes nothing and queues nothing more.

@@ -60,7 +60,12 @@ def reg(db, now):
 
     def make(event, email="amina@parliament.example", **overrides):
         outcome = services.register(
-            db.session, event, _input(email, **overrides), now=now, privacy_notice_version="test", secret_key=TEST_SECRET_KEY
+            db.session,
+            event,
+            _input(email, **overrides),
+            now=now,
+            privacy_notice_version="test",
+            secret_key=TEST_SECRET_KEY,
         )
         db.session.commit()
         return outcome
@@ -95,7 +100,10 @@ def test_register_manual_approval_is_pending_even_with_free_seats(make_event, re
 def test_register_duplicate_returns_existing_without_token_and_signals(make_event, reg):
     event = make_event()
     first = reg(event)
-    with recorded(signals.duplicate_registration_attempted) as duplicates, recorded(signals.registration_created) as created:
+    with (
+        recorded(signals.duplicate_registration_attempted) as duplicates,
+        recorded(signals.registration_created) as created,
+    ):
         again = reg(event, "AMINA@parliament.example", first_name="Other")
     assert not again.created and again.token is None
     assert again.registration.id == first.registration.id
@@ -141,7 +149,10 @@ def test_register_refuses_outside_the_window(make_event, reg, future, db, settin
 
 def test_window_boundaries(make_event, future):
     event = make_event(registration_opens_at=future(days=1), registration_closes_at=future(days=2))
-    assert services.registration_window(event, event.registration_opens_at - timedelta(seconds=1)) == WindowState.NOT_YET_OPEN
+    assert (
+        services.registration_window(event, event.registration_opens_at - timedelta(seconds=1))
+        == WindowState.NOT_YET_OPEN
+    )
     assert services.registration_window(event, event.registration_opens_at) == WindowState.OPEN
     assert services.registration_window(event, event.registration_closes_at) == WindowState.CLOSED
     assert services.registration_window(event, event.starts_at) == WindowState.CLOSED
@@ -171,7 +182,7 @@ def test_cancel_confirmed_promotes_first_waitlisted(make_event, make_registratio
     earlier, _ = make_registration(event, status=S.WAITLISTED, created_at=future(minutes=-9))
 
     with recorded(signals.registration_status_changed) as changes:
-        assert services.cancel(db.session, seated, now=now, actor="registrant") is True
+        assert services.cancel(db.session, seated, now=now, actor="registrant").changed is True
     db.session.commit()
 
     assert (_status(db, seated), _status(db, earlier), _status(db, later)) == (S.CANCELLED, S.CONFIRMED, S.WAITLISTED)
@@ -197,10 +208,10 @@ def test_cancel_twice_changes_nothing_the_second_time(make_event, make_registrat
     event = make_event(capacity=1)
     seated, _ = make_registration(event)
     waiting, _ = make_registration(event, status=S.WAITLISTED)
-    assert services.cancel(db.session, seated, now=now) is True
+    assert services.cancel(db.session, seated, now=now).changed is True
     db.session.commit()
     with recorded(signals.registration_status_changed) as changes:
-        assert services.cancel(db.session, seated, now=now + timedelta(minutes=1)) is False
+        assert services.cancel(db.session, seated, now=now + timedelta(minutes=1)).changed is False
     db.session.commit()
     assert changes == []
     assert seated.cancelled_at == now
@@ -221,7 +232,7 @@ def test_cancel_of_stale_object_sees_the_committed_state(make_event, make_regist
         _db.session.remove()
     assert seated.status == S.CONFIRMED  # this session still holds the old state
     with recorded(signals.registration_status_changed) as changes:
-        assert services.cancel(db.session, seated, now=now) is False
+        assert services.cancel(db.session, seated, now=now).changed is False
     db.session.commit()
     assert changes == []
     assert _status(db, waiting) == S.CONFIRMED
@@ -233,14 +244,14 @@ def test_cancel_without_a_seat_promotes_nobody(make_event, make_registration, db
     make_registration(event, status=S.CONFIRMED)
     leaving, _ = make_registration(event, status=status)
     waiting, _ = make_registration(event, status=S.WAITLISTED)
-    assert services.cancel(db.session, leaving, now=now) is True
+    assert services.cancel(db.session, leaving, now=now).changed is True
     db.session.commit()
     assert (_status(db, leaving), _status(db, waiting)) == (S.CANCELLED, S.WAITLISTED)
 
 
 def test_cancel_declined_is_refused(make_event, make_registration, db, now):
     declined, _ = make_registration(make_event(), status=S.DECLINED)
-    assert services.cancel(db.session, declined, now=now) is False
+    assert services.cancel(db.session, declined, now=now).changed is False
     assert _status(db, declined) == S.DECLINED
 
 
@@ -278,7 +289,7 @@ def test_promote_when_full_does_nothing(make_event, make_registration, db, now):
 def test_approve_confirms_when_a_seat_is_free(make_event, make_registration, db, now):
     pending, _ = make_registration(make_event(approval_mode="manual", capacity=2), status=S.PENDING)
     with recorded(signals.registration_status_changed) as changes:
-        assert services.approve(db.session, pending, now=now, actor="organiser@example.org") == S.CONFIRMED
+        assert services.approve(db.session, pending, now=now, actor="organiser@example.org").status == S.CONFIRMED
     db.session.commit()
     assert _status(db, pending) == S.CONFIRMED
     assert [(k["previous"], k["actor"]) for _, k in changes] == [(S.PENDING, "organiser@example.org")]
@@ -288,7 +299,7 @@ def test_approve_waitlists_when_full(make_event, make_registration, db, now):
     event = make_event(approval_mode="manual", capacity=1)
     make_registration(event, status=S.CONFIRMED)
     pending, _ = make_registration(event, status=S.PENDING)
-    assert services.approve(db.session, pending, now=now) == S.WAITLISTED
+    assert services.approve(db.session, pending, now=now).status == S.WAITLISTED
     db.session.commit()
     assert _status(db, pending) == S.WAITLISTED
 
@@ -298,14 +309,14 @@ def test_approve_twice_is_a_no_op(make_event, make_registration, db, now):
     services.approve(db.session, pending, now=now)
     db.session.commit()
     with recorded(signals.registration_status_changed) as changes:
-        assert services.approve(db.session, pending, now=now) == S.CONFIRMED
+        assert services.approve(db.session, pending, now=now).status == S.CONFIRMED
     assert changes == []
 
 
 @pytest.mark.parametrize("status", [S.CANCELLED, S.DECLINED, S.WAITLISTED])
 def test_approve_leaves_other_statuses_alone(make_event, make_registration, db, now, status):
     registration, _ = make_registration(make_event(approval_mode="manual"), status=status)
-    assert services.approve(db.session, registration, now=now) == status
+    assert services.approve(db.session, registration, now=now).status == status
     assert _status(db, registration) == status
 
 
@@ -313,20 +324,20 @@ def test_approve_leaves_other_statuses_alone(make_event, make_registration, db, 
 def test_decline_pending_or_waitlisted(make_event, make_registration, db, now, status):
     registration, _ = make_registration(make_event(approval_mode="manual"), status=status)
     with recorded(signals.registration_status_changed) as changes:
-        assert services.decline(db.session, registration, now=now, actor="organiser@example.org") is True
+        assert services.decline(db.session, registration, now=now, actor="organiser@example.org").changed is True
     db.session.commit()
     assert _status(db, registration) == S.DECLINED
     assert [k["previous"] for _, k in changes] == [status]
     # Clicked again (two organisers, or a double click): nothing more happens.
     with recorded(signals.registration_status_changed) as again:
-        assert services.decline(db.session, registration, now=now) is False
+        assert services.decline(db.session, registration, now=now).changed is False
     assert again == []
 
 
 @pytest.mark.parametrize("status", [S.CONFIRMED, S.CANCELLED])
 def test_decline_refuses_confirmed_and_cancelled(make_event, make_registration, db, now, status):
     registration, _ = make_registration(make_event(), status=status)
-    assert services.decline(db.session, registration, now=now) is False
+    assert services.decline(db.session, registration, now=now).changed is False
     assert _status(db, registration) == status
 
 
@@ -357,3 +368,4 @@ def test_new_tokens_are_unique_and_url_safe():
     tokens = {services.new_token(TEST_SECRET_KEY)[0] for _ in range(200)}
     assert len(tokens) == 200
     assert all(t.replace("-", "").replace("_", "").isalnum() and len(t) >= 40 for t in tokens)
+

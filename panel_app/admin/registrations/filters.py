@@ -47,7 +47,9 @@ class RegistrationFilters:
     per_page: int = DEFAULT_PER_PAGE
 
     #: Names that select rows (as opposed to sorting and paging).
-    SELECTING = ("q", "status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state", "attended")
+    SELECTING = (
+        "q", "status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state", "attended",
+    )
 
     def selection(self) -> dict[str, str]:
         """The row-selecting filters that are set (for exports, messages and the audit log)."""
@@ -113,7 +115,8 @@ def parse_filters(args, *, languages: list[str]) -> tuple[RegistrationFilters, l
         filters.page = page
     per_page = _positive_int(args.get("per_page"), DEFAULT_PER_PAGE)
     if per_page not in PER_PAGE_CHOICES:
-        errors.append(str(_l("Rows per page must be one of %(choices)s.", choices=", ".join(map(str, PER_PAGE_CHOICES)))))
+        choices = ", ".join(map(str, PER_PAGE_CHOICES))
+        errors.append(str(_l("Rows per page must be one of %(choices)s.", choices=choices)))
     else:
         filters.per_page = per_page
     return filters, errors

@@ -1,12 +1,15 @@
-"""Signing in and out, lockout, safe redirects, and what each role may do."""
+"""Signing in and out, lockout, safe redirects, and what each role may do (admin/auth.py)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import url_for
 
 from panel_app.admin.auth import MAX_FAILED_LOGINS, safe_next
 from panel_app.models import AuditEntry, User
-from tests.admin.conftest import PASSWORD, csrf_from, sign_in
+from tests.admin.conftest import PASSWORD, sign_in
+from tests.conftest import csrf_from
+from tests.security.conftest import make_isolated_app  # noqa: F401  (a fixture)
 
 
 def test_login_page_has_contract_fields_with_visible_labels(browser):
@@ -122,9 +125,15 @@ def test_viewer_reads_and_exports_but_every_post_is_forbidden(signed_in, make_ev
                 f"/admin/events/{event.slug}/participants", f"/admin/events/{event.slug}/messages"):
         assert client.get(url).status_code == 200, url
     token = csrf_from(client, "/admin/events")
-    for url in (f"/admin/events/{event.slug}/registrations/bulk", f"/admin/events/{event.slug}/registrations/{registration.id}/action",
-                f"/admin/events/{event.slug}/publish", f"/admin/events/{event.slug}/cancel", "/admin/events/new",
-                f"/admin/events/{event.slug}/messages", f"/admin/events/{event.slug}/edit"):
+    for url in (
+        f"/admin/events/{event.slug}/registrations/bulk",
+        f"/admin/events/{event.slug}/registrations/{registration.id}/action",
+        f"/admin/events/{event.slug}/publish",
+        f"/admin/events/{event.slug}/cancel",
+        "/admin/events/new",
+        f"/admin/events/{event.slug}/messages",
+        f"/admin/events/{event.slug}/edit",
+    ):
         response = client.post(url, data={"csrf_token": token, "action": "approve", "ids": [registration.id]})
         assert response.status_code == 403, url
     assert client.get("/admin/events/new").status_code == 403
@@ -138,57 +147,46 @@ def test_only_admins_see_accounts_and_audit_log(signed_in):
         assert admin.get(url).status_code == 200
 
 
-def test_audit_log_lists_logins_for_admins(signed_in):
-    admin, user = signed_in("admin")
-    html = admin.get("/admin/audit?action=login").get_data(as_text=True)
-    assert user.email in html and "login" in html
-    assert admin.get("/admin/audit?page=abc").status_code == 400
-    assert admin.get("/admin/audit?page=999").status_code == 200
-
-
-def test_admin_creates_and_unlocks_accounts(signed_in, post, db, make_user):
-    admin, _ = signed_in("admin")
-    response = post(admin, "/admin/users", {"email": "new@ipu.example.org", "password": "a long enough password", "role": "viewer"},
-                    form_url="/admin/users")
-    assert response.status_code == 303
-    created = db.session.scalar(sa.select(User).where(User.email == "new@ipu.example.org"))
-    assert created.role == "viewer" and created.check_password("a long enough password")
-    duplicate = post(admin, "/admin/users", {"email": "new@ipu.example.org", "password": "a long enough password", "role": "viewer"},
-                     form_url="/admin/users")
-    assert duplicate.status_code == 422 and "already exists" in duplicate.get_data(as_text=True)
-
-    from datetime import timedelta
-
-    from panel_app.models import utcnow
-
-    locked = make_user("organiser", locked_until=utcnow() + timedelta(minutes=10))
-    html = admin.get("/admin/users").get_data(as_text=True)
-    token = csrf_from(admin, "/admin/users")
-    prefix = f"u{locked.id}-"
-    response = admin.post(f"/admin/users/{locked.id}", data={
-        prefix + "csrf_token": token, prefix + "role": "organiser", prefix + "active": "y", prefix + "unlock": "y"})
-    assert response.status_code == 303, html
-    db.session.expire_all()
-    assert db.session.get(User, locked.id).locked_until is None
-
-
-def test_admin_cannot_demote_themselves(signed_in, db):
-    admin, user = signed_in("admin")
-    token = csrf_from(admin, "/admin/users")
-    prefix = f"u{user.id}-"
-    admin.post(f"/admin/users/{user.id}", data={prefix + "csrf_token": token, prefix + "role": "viewer", prefix + "active": "y"})
-    db.session.expire_all()
-    assert db.session.get(User, user.id).role == "admin"
-
-
-from tests.security.conftest import make_isolated_app  # noqa: F401  (a fixture)
-
-
 def test_login_posts_follow_the_configured_limit_only(make_isolated_app):  # noqa: F811
     app = make_isolated_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="25 per minute")
     client = app.test_client()
-    token = csrf_from(client)
-    statuses = [client.post("/admin/login", data={"email": f"nobody{n}@ipu.example.org", "password": "wrong",
-                                                   "csrf_token": token}).status_code for n in range(26)]
+    token = csrf_from(client, "/admin/login")
+    statuses = [
+        client.post(
+            "/admin/login", data={"email": f"nobody{n}@ipu.example.org", "password": "wrong", "csrf_token": token}
+        ).status_code
+        for n in range(26)
+    ]
     assert statuses[:25] == [401] * 25
     assert statuses[25] == 429
+
+
+def test_personal_data_pages_follow_the_console_access_rule(signed_in, browser):
+    anonymous = browser().get("/admin/privacy")
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/admin/login?next=")
+    for role in ("viewer", "organiser"):
+        client, _ = signed_in(role)
+        assert client.get("/admin/privacy").status_code == 403, role
+        token = csrf_from(client, "/admin/events")
+        refused = client.post("/admin/privacy/export", data={"csrf_token": token, "email": "amina@parliament.example"})
+        assert refused.status_code == 403, role
+    admin, _ = signed_in("admin")
+    page = admin.get("/admin/privacy")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert 'href="/admin/privacy"' in admin.get("/admin/events").get_data(as_text=True)  # the console's menu
+
+
+def test_every_console_page_sends_anonymous_visitors_to_sign_in(app, browser, make_event, make_registration):
+    event = make_event(title="Solidarité parlementaire")
+    registration, _ = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk")
+    values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1}
+    pages = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("admin.") and rule.endpoint != "admin.login" and "GET" in rule.methods:
+                pages.append(url_for(rule.endpoint, **{k: values[k] for k in rule.arguments}))
+    assert len(pages) >= 12
+    client = browser()
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/admin/login?next="), url

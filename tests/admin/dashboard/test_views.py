@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from panel_app.admin import services
+from panel_app.admin.dashboard import services
 from panel_app.models import utcnow
 
 
@@ -16,7 +16,9 @@ def test_dashboard_shows_totals_breakdowns_and_accessible_charts(organiser, make
     make_registration(event, language="en", status="cancelled")
     html = organiser.get(f"/admin/events/{event.slug}").get_data(as_text=True)
     assert html.count("<svg") >= 5
-    assert 'role="img"' in html and "<script" not in html.split("</head>")[1].replace('<script src="/static/js/app.js" defer></script>', "")
+    assert 'role="img"' in html and "<script" not in html.split("</head>")[1].replace(
+        '<script src="/static/js/app.js" defer></script>', ""
+    )
     assert "Interpretation channels" in html and 'scope="row"' in html
     assert "style=" not in html
 

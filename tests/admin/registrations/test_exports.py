@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import openpyxl
 import sqlalchemy as sa
@@ -13,13 +13,15 @@ from panel_app.models import AuditEntry
 
 
 def _people(make_event, make_registration):
-    event = make_event(starts_at=datetime(2026, 9, 26, 13, 0, tzinfo=timezone.utc),
-                       ends_at=datetime(2026, 9, 26, 14, 30, tzinfo=timezone.utc))
+    event = make_event(starts_at=datetime(2026, 9, 26, 13, 0, tzinfo=UTC),
+                       ends_at=datetime(2026, 9, 26, 14, 30, tzinfo=UTC))
     make_registration(event, first_name="Zoë", last_name="Ñúñez", organisation="=cmd|' /C calc'!A0", language="es",
                       attended=True, attended_minutes=85, attendance_source="zoom",
-                      first_joined_at=datetime(2026, 9, 26, 12, 58, tzinfo=timezone.utc),
-                      created_at=datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc))
-    make_registration(event, first_name="محمد", last_name="@Hassan", organisation="Majlis", language="en", status="pending")
+                      first_joined_at=datetime(2026, 9, 26, 12, 58, tzinfo=UTC),
+                      created_at=datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
+    make_registration(
+        event, first_name="محمد", last_name="@Hassan", organisation="Majlis", language="en", status="pending"
+    )
     return event
 
 
@@ -55,13 +57,15 @@ def test_xlsx_export_opens_with_openpyxl_with_real_types(organiser, make_event, 
     event = _people(make_event, make_registration)
     response = organiser.get(f"/admin/events/{event.slug}/registrations.xlsx?sort=name&dir=desc")
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert response.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     sheet = book.active
     headers = [c.value for c in sheet[1]]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref.startswith("A1:")
-    records = [dict(zip(headers, (c.value for c in row))) for row in sheet.iter_rows(min_row=2)]
+    records = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     assert [r["Last name"] for r in records] == ["Ñúñez", "'@Hassan"]  # name, descending
     zoe = records[0]
     assert zoe["Parliament or organisation"] == "'=cmd|' /C calc'!A0"
@@ -89,7 +93,9 @@ def test_export_with_bad_filter_is_a_400_page(organiser, make_event):
 
 def test_empty_export_still_has_a_header(organiser, make_event):
     event = make_event()
-    book = openpyxl.load_workbook(io.BytesIO(organiser.get(f"/admin/events/{event.slug}/registrations.xlsx").get_data()))
+    book = openpyxl.load_workbook(
+        io.BytesIO(organiser.get(f"/admin/events/{event.slug}/registrations.xlsx").get_data())
+    )
     assert book.active.max_row == 1
     body = organiser.get(f"/admin/events/{event.slug}/registrations.csv").get_data()
     assert body.decode("utf-8-sig").count("\r\n") == 1
@@ -97,8 +103,8 @@ def test_empty_export_still_has_a_header(organiser, make_event):
 
 def test_export_links_carry_the_current_filter(organiser, make_event):
     event = make_event()
-    html = organiser.get(f"/admin/events/{event.slug}/registrations?language=es&status=confirmed").get_data(as_text=True)
+    html = organiser.get(f"/admin/events/{event.slug}/registrations?language=es&status=confirmed").get_data(
+        as_text=True
+    )
     assert f"/admin/events/{event.slug}/registrations.csv?" in html
     assert "language=es" in html.split("registrations.csv?")[1].split('"')[0]
-
-

@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from panel_app.models import AuditEntry, Notification, Registration
-from tests.admin.conftest import csrf_from
+from tests.conftest import csrf_from
 from tests.factories import build_registration
 
 
@@ -23,7 +23,9 @@ def _bulk_add(db, event, n, **overrides):
 
 def test_list_shows_search_results_with_unicode_and_filters(organiser, make_event, make_registration):
     event = make_event()
-    make_registration(event, first_name="Zoë", last_name="Ñúñez", organisation="Cortes Generales", language="es", country="ES")
+    make_registration(
+        event, first_name="Zoë", last_name="Ñúñez", organisation="Cortes Generales", language="es", country="ES"
+    )
     make_registration(event, first_name="Amina", last_name="Diallo", language="fr", status="pending")
     base = f"/admin/events/{event.slug}/registrations"
     html = organiser.get(base + "?q=ñúñez").get_data(as_text=True)
@@ -62,10 +64,16 @@ def test_bad_list_input_gets_a_clear_answer_not_a_500(organiser, make_event):
     base = f"/admin/events/{event.slug}/registrations"
     response = organiser.get(base + "?page=99")
     assert response.status_code == 404 and "There is no page 99" in response.get_data(as_text=True)
-    for query, fragment in (("page=abc", "page number"), ("page=-1", "page number"), ("status=bogus", "Unknown value"),
-                            ("language=de", "Unknown value"), ("sort=password", "Unknown sort"),
-                            ("per_page=100000", "Rows per page"), ("q=" + "x" * 20000, "too long"),
-                            ("country=%00%01", "two-letter")):
+    for query, fragment in (
+        ("page=abc", "page number"),
+        ("page=-1", "page number"),
+        ("status=bogus", "Unknown value"),
+        ("language=de", "Unknown value"),
+        ("sort=password", "Unknown sort"),
+        ("per_page=100000", "Rows per page"),
+        ("q=" + "x" * 20000, "too long"),
+        ("country=%00%01", "two-letter"),
+    ):
         response = organiser.get(f"{base}?{query}")
         assert response.status_code == 400, query
         assert fragment in response.get_data(as_text=True), query
@@ -125,7 +133,12 @@ def test_approve_one_then_again_changes_nothing_the_second_time(organiser, post,
     assert "0 registration(s) approved" in second.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).status == "confirmed"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "registration.status")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "registration.status")
+        )
+        == 1
+    )
 
 
 def test_concurrent_approvals_of_the_same_person_change_it_once(signed_in, db, make_event, make_registration):
@@ -141,7 +154,7 @@ def test_concurrent_approvals_of_the_same_person_change_it_once(signed_in, db, m
         barrier.wait()
         statuses.append(client.post(url + "/action", data={"csrf_token": token, "action": "approve"}).status_code)
 
-    threads = [threading.Thread(target=approve, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=approve, args=pair) for pair in zip(clients, tokens, strict=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -149,10 +162,14 @@ def test_concurrent_approvals_of_the_same_person_change_it_once(signed_in, db, m
     assert statuses == [303] * len(clients)
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).status == "confirmed"
-    changes = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "registration.status"))
+    changes = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "registration.status")
+    )
     assert changes == 1
     # One status change means one confirmation email queued, not three.
-    mails = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(Notification.registration_id == registration.id))
+    mails = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.registration_id == registration.id)
+    )
     assert mails <= 1
 
 
@@ -160,8 +177,12 @@ def test_bulk_actions(organiser, post, db, make_event, make_registration):
     event = make_event(approval_mode="manual", capacity=2)
     pending = [make_registration(event, status="pending")[0] for _ in range(3)]
     list_url = f"/admin/events/{event.slug}/registrations"
-    response = post(organiser, list_url + "/bulk", {"action": "approve", "ids": [r.id for r in pending],
-                                                    "back": list_url + "?status=pending"}, form_url=list_url)
+    response = post(
+        organiser,
+        list_url + "/bulk",
+        {"action": "approve", "ids": [r.id for r in pending], "back": list_url + "?status=pending"},
+        form_url=list_url,
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("?status=pending")
     db.session.expire_all()
     statuses = sorted(db.session.get(Registration, r.id).status for r in pending)
@@ -174,21 +195,40 @@ def test_bulk_actions(organiser, post, db, make_event, make_registration):
     assert db.session.get(Registration, confirmed[0].id).status == "cancelled"
     assert db.session.get(Registration, waiting.id).status == "confirmed"  # the freed seat went to them
 
-    post(organiser, list_url + "/bulk", {"action": "mark_attended", "ids": [waiting.id, confirmed[1].id]}, form_url=list_url)
+    post(
+        organiser,
+        list_url + "/bulk",
+        {"action": "mark_attended", "ids": [waiting.id, confirmed[1].id]},
+        form_url=list_url,
+    )
     db.session.expire_all()
     assert db.session.get(Registration, waiting.id).attended is True
     assert db.session.get(Registration, waiting.id).attendance_source == "manual"
-    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "registration.bulk").order_by(AuditEntry.id.desc()).limit(1)).details["changed"] == 2
+    assert (
+        db.session.scalar(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "registration.bulk")
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).details["changed"]
+        == 2
+    )
 
 
 def test_bulk_with_nothing_selected_or_junk_is_explained(organiser, post, make_event):
     event = make_event()
     list_url = f"/admin/events/{event.slug}/registrations"
-    html = post(organiser, list_url + "/bulk", {"action": "approve"}, form_url=list_url, follow_redirects=True).get_data(as_text=True)
+    html = post(
+        organiser, list_url + "/bulk", {"action": "approve"}, form_url=list_url, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Select at least one registration" in html
-    html = post(organiser, list_url + "/bulk", {"action": "drop_tables", "ids": ["1"]}, form_url=list_url, follow_redirects=True).get_data(as_text=True)
+    html = post(
+        organiser, list_url + "/bulk", {"action": "drop_tables", "ids": ["1"]}, form_url=list_url, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Choose an action" in html
-    response = post(organiser, list_url + "/bulk", {"action": "approve", "ids": ["x", "99999999999999999999"]}, form_url=list_url)
+    response = post(
+        organiser, list_url + "/bulk", {"action": "approve", "ids": ["x", "99999999999999999999"]}, form_url=list_url
+    )
     assert response.status_code == 303
 
 
@@ -218,8 +258,13 @@ def test_resend_invite_queues_an_invite_for_confirmed_only(organiser, post, db, 
     confirmed, _ = make_registration(event, status="confirmed")
     waiting, _ = make_registration(event, status="waitlisted")
     list_url = f"/admin/events/{event.slug}/registrations"
-    html = post(organiser, list_url + "/bulk", {"action": "resend_invite", "ids": [confirmed.id, waiting.id]},
-                form_url=list_url, follow_redirects=True).get_data(as_text=True)
+    html = post(
+        organiser,
+        list_url + "/bulk",
+        {"action": "resend_invite", "ids": [confirmed.id, waiting.id]},
+        form_url=list_url,
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Invite queued again for 1 registration(s)" in html and "1 left unchanged" in html
     kinds = db.session.scalars(sa.select(Notification.registration_id)).all()
     assert confirmed.id in kinds and waiting.id not in kinds
@@ -230,14 +275,29 @@ def test_edit_details_and_refuse_a_taken_email(organiser, post, db, make_event, 
     registration, _ = make_registration(event)
     other, _ = make_registration(event, email="taken@parliament.example")
     url = f"/admin/events/{event.slug}/registrations/{registration.id}/edit"
-    data = {"salutation": "Dr.", "first_name": "Zoë", "last_name": "Ñúñez", "email": "Zoe@Parliament.example",
-            "country": "ES", "organisation": "Cortes", "affiliation_type": "member_parliament", "role": "staff",
-            "committees": "", "language": "es", "accessibility_needs": ""}
+    data = {
+        "salutation": "Dr.",
+        "first_name": "Zoë",
+        "last_name": "Ñúñez",
+        "email": "Zoe@Parliament.example",
+        "country": "ES",
+        "organisation": "Cortes",
+        "affiliation_type": "member_parliament",
+        "role": "staff",
+        "committees": "",
+        "language": "es",
+        "accessibility_needs": "",
+    }
     response = post(organiser, url, data, form_url=url)
     assert response.status_code == 303
     db.session.expire_all()
     saved = db.session.get(Registration, registration.id)
-    assert (saved.first_name, saved.language, saved.role, saved.email_normalized) == ("Zoë", "es", "staff", "zoe@parliament.example")
+    assert (saved.first_name, saved.language, saved.role, saved.email_normalized) == (
+        "Zoë",
+        "es",
+        "staff",
+        "zoe@parliament.example",
+    )
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "registration.edit"))
     assert entry.details["language"] == {"from": "fr", "to": "es"}
 
@@ -285,7 +345,9 @@ def test_out_of_range_ids_and_odd_values_answer_4xx_never_500(signed_in, make_ev
     assert client.get("/admin/audit?page=%C2%B2").status_code == 400  # "²" is a digit to str.isdigit
     assert client.get("/admin/audit?action=%00").status_code == 400
     # Ids Python reads as digits but no row can have are ignored; the valid one is acted on.
-    response = post(client, f"{base}/bulk", {"action": "approve", "ids": ["99999999999", "\u00b2", str(registration.id)]})
+    response = post(
+        client, f"{base}/bulk", {"action": "approve", "ids": ["99999999999", "\u00b2", str(registration.id)]}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(type(registration), registration.id).status == "confirmed"

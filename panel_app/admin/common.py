@@ -1,0 +1,84 @@
+"""What every console concern shares: looking up the event in the URL, the list filters of
+the query string, who is asking and from where, the CSRF check of action buttons, and the
+template helpers of console pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from panel_app.admin.blueprint import bp
+from panel_app.admin.forms import ActionForm
+from panel_app.admin.registrations.filters import RegistrationFilters, parse_filters
+from panel_app.events.timefmt import zone_abbreviation
+from panel_app.extensions import db
+from panel_app.models import Event, User
+from panel_app.registration.forms import AFFILIATION_LABELS, ROLE_LABELS
+
+#: Largest id a row can have (32-bit INTEGER keys on PostgreSQL): a larger one in a URL would
+#: make the database driver raise (500) instead of finding nothing (404).
+MAX_ROW_ID = 2**31 - 1
+
+
+def locale() -> str:
+    """The page language (the organiser's choice, else their browser's)."""
+    return str(get_locale() or "en")
+
+
+def current_account() -> User:
+    """The signed-in account as a plain row (services record it as the actor)."""
+    return current_user._get_current_object()
+
+
+def client_ip() -> str | None:
+    """The client's address as the app sees it (see PROXY_FIX_X_FOR behind a proxy)."""
+    return request.remote_addr
+
+
+def event_or_404(slug: str) -> Event:
+    """The event whose address is `slug`, drafts included; 404 when there is none."""
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if len(slug) <= 100 else None
+    if event is None:
+        abort(404)
+    return event
+
+
+def request_filters(event: Event) -> tuple[RegistrationFilters, list[str]]:
+    """The registration-list filters in this request's query string, with error messages
+    (the list, its exports and group messages read the same ones)."""
+    return parse_filters(request.args, languages=list(event.languages))
+
+
+def checked_action_form() -> None:
+    """400 unless the posted button carries a valid CSRF token."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+@bp.app_template_global()
+def list_url(slug: str, filters: RegistrationFilters, endpoint: str = "admin.registrations", **overrides) -> str:
+    """URL of the list (or an export) with the current filters and some changes."""
+    return url_for(endpoint, slug=slug, **filters.query_args(**overrides))
+
+
+@bp.app_template_filter("local_dt")
+def local_dt(instant: datetime | None, event: Event) -> str:
+    """An instant in the event's zone, with that date's abbreviation ("2026-09-26 15:00 CEST")."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(event.zone)
+    return f"{local:%Y-%m-%d %H:%M} {zone_abbreviation(local)}"
+
+
+@bp.app_template_global()
+def affiliation_label(code: str) -> str:
+    return str(AFFILIATION_LABELS.get(code, code))
+
+
+@bp.app_template_global()
+def role_label(code: str) -> str:
+    return str(ROLE_LABELS.get(code, code))

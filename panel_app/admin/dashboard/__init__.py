@@ -1,0 +1,1 @@
+"""Console: an event's dashboard (figures, charts drawn on the server)."""

@@ -1,0 +1,1 @@
+"""Console: group messages to a filtered list of registrants."""

@@ -1,0 +1,73 @@
+"""Group messages: who a message goes to, recording it with one row per recipient.
+
+Functions take a session and plain values, flush, and leave the commit to the view; the
+job in `panel_app.admin.jobs` sends the copies after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from panel_app.admin.registrations.filters import RegistrationFilters
+from panel_app.admin.registrations.services import filtered
+from panel_app.audit.services import record
+from panel_app.models import ACTIVE_STATUSES, Event, GroupMessage, MessageRecipient, Registration, User
+
+
+def recipients_statement(event: Event, filters: RegistrationFilters) -> sa.Select:
+    """Who a group message goes to: the filtered list, minus people who left the event
+    unless the organiser filtered on such a status on purpose."""
+    stmt = filtered(
+        sa.select(Registration.id, Registration.email, Registration.first_name, Registration.last_name),
+        event.id,
+        filters,
+    )
+    if not filters.status:
+        stmt = stmt.where(Registration.status.in_([s.value for s in ACTIVE_STATUSES]))
+    return stmt.order_by(Registration.id)
+
+
+def count_recipients(session: Session, event: Event, filters: RegistrationFilters) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(recipients_statement(event, filters).subquery())) or 0
+
+
+def create_group_message(
+    session: Session, event: Event, filters: RegistrationFilters, *, subject: str, body: str,
+    now: datetime, user: User, ip: str | None = None,
+) -> GroupMessage:
+    """Record a message and one row per recipient; the caller commits, then the job sends.
+
+    Recipients are fixed now, so people who register later do not get an old message, and a
+    retried job sends only to the rows still pending (nobody gets it twice).
+    """
+    message = GroupMessage(
+        event_id=event.id, created_by_id=user.id, created_by=user.email, subject=subject, body=body,
+        filters=filters.selection(), created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    rows = session.execute(recipients_statement(event, filters)).all()
+    if rows:
+        session.execute(
+            sa.insert(MessageRecipient),
+            [{"message_id": message.id, "registration_id": r.id, "email": r.email,
+              "name": f"{r.first_name} {r.last_name}".strip()} for r in rows],
+        )
+    message.recipient_count = len(rows)
+    record(
+        session, "message.create", actor=user, event_id=event.id,
+        details={"message_id": message.id, "subject": subject, "recipients": len(rows), "filters": filters.selection()},
+        ip=ip, now=now,
+    )
+    session.flush()
+    return message
+
+
+def messages_for(session: Session, event: Event) -> list[GroupMessage]:
+    return list(session.scalars(
+        sa.select(GroupMessage).where(GroupMessage.event_id == event.id)
+        .order_by(GroupMessage.created_at.desc()).limit(100)
+    ))

@@ -1,0 +1,1 @@
+"""Console: an administrator's export or erasure of one person's data (rules in `panel_app.privacy`)."""

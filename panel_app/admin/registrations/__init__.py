@@ -1,0 +1,1 @@
+"""Console: an event's registrations (list, filters, actions, edits, exports, participants)."""

@@ -1,0 +1,1 @@
+"""Console: accounts (administrators only)."""
