@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -54,11 +55,23 @@ class SimClock:
 
 
 class ApiError(Exception):
-    """An error answer in Zoom's shape: HTTP status plus `{"code": ..., "message": ...}`."""
+    """An error answer in Zoom's shape: HTTP status plus `{"code": ..., "message": ...}` (and `errors`)."""
 
-    def __init__(self, status: int, code: int, message: str, headers: dict | None = None):
+    def __init__(self, status: int, code: int, message: str, headers: dict | None = None,
+                 errors: list | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+        self.errors = errors
+
+
+def invalid_field(field: str) -> ApiError:
+    # Zoom's validation answer (observed): 400 {"code": 300, "message": "Validation Failed.",
+    # "errors": [{"field": "email", "message": "Invalid field."}]}; the message names the field too.
+    return ApiError(400, 300, f"Validation Failed. Invalid field: {field}.",
+                    errors=[{"field": field, "message": "Invalid field."}])
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
