@@ -51,7 +51,8 @@ class Api:
         if self.token is None:
             self.token = self.fetch_token().json()["access_token"]
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.session.request(method, self.sim.api_base_url + path, headers=headers, timeout=10, **kwargs)
+        kwargs.setdefault("timeout", 10)
+        return self.session.request(method, self.sim.api_base_url + path, headers=headers, **kwargs)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.call("GET", path, **kwargs)
