@@ -10,7 +10,8 @@ KINDS = [("meetings", MEETING_ID), ("webinars", WEBINAR_ID)]
 
 
 def cancel(api, kind, meeting_id, registrant_id, action="cancel"):
-    return api.put(f"/{kind}/{meeting_id}/registrants/status", {"action": action, "registrants": [{"id": registrant_id}]})
+    body = {"action": action, "registrants": [{"id": registrant_id}]}
+    return api.put(f"/{kind}/{meeting_id}/registrants/status", body)
 
 
 def listed(api, kind, meeting_id, status):
@@ -53,7 +54,7 @@ def test_adding_a_cancelled_email_again_fails(api, sim):
 def test_adding_a_denied_email_again_can_be_silent_as_reported(api, sim):
     """The community report of a blocked re-enrolment that nobody noticed (201, still denied), on request.
 
-    https://community.zoom.com/t5/Events-and-Webinars/Why-are-unregistered-attendees-moved-to-Denied-Blocked-list/m-p/71688
+    (community.zoom.com, "Why are unregistered attendees moved to Denied/Blocked list?", m-p/71688)
     """
     sim.denied_readd = "silent"
     added = api.post(f"/meetings/{MEETING_ID}/registrants", person()).json()
