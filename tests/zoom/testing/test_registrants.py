@@ -243,3 +243,12 @@ def test_registrant_who_cancels_from_zoom_email_is_removed_and_may_register_agai
     sim.registrant_cancels(MEETING_ID, added["registrant_id"])
     assert sim.registrants(MEETING_ID) == []
     assert api.post(f"/meetings/{MEETING_ID}/registrants", person()).status_code == 201
+
+
+def test_registrant_objects_do_not_return_language(api, sim):
+    """`language` is accepted by "Add a meeting registrant" but "List/Get a meeting registrant" and the
+    registration_created payload do not list it: a client must carry the language in a custom question."""
+    rid = api.post(f"/meetings/{MEETING_ID}/registrants", person()).json()["registrant_id"]
+    got = api.get(f"/meetings/{MEETING_ID}/registrants/{rid}").json()
+    assert "language" not in got and got["custom_questions"] == [{"title": "Interpretation language", "value": "es"}]
+    assert "language" not in listed(api, "meetings", MEETING_ID, "approved")[0]
