@@ -119,9 +119,10 @@ def import_attendance_command(slug):
 @click.option("--rate-limit", type=int, default=None, help="Requests per second before 429.")
 def simulator_command(port, rate_limit):
     """Run the Zoom API simulator on 127.0.0.1 for local demos (Ctrl+C to stop)."""
-    from panel_app.zoom.simulator import ZoomSimulator
+    from panel_app.zoom.testing import ZoomSimulator
 
     sim = ZoomSimulator(port=port, auto_create_meetings=True)
+    sim.unknown_custom_questions = "ignore"  # demo meetings have no registration questions set up
     sim.set_rate_limit(rate_limit)
     sim.start()
     click.echo(f"Zoom simulator on {sim.root_url}. Start the app and worker with:")
