@@ -389,7 +389,8 @@ SETTINGS_CODES = frozenset({"registration_off", "approval_mismatch", "recurring_
 QUESTION_CODES = frozenset({"question_missing", "question_answers", "field_missing", "field_required"})
 
 
-def meeting_patch(event: Event, kind: str, findings: list[Finding], interpreters: list[EventInterpreter]) -> dict:
+def meeting_patch(event: Event, kind: str, meeting: dict, findings: list[Finding],
+                  interpreters: list[EventInterpreter]) -> dict:
     """The one "Update a meeting/webinar" body that fixes every fixable meeting finding ({} if none)."""
     codes = {f.code for f in findings if f.fixable and f.code in SETTINGS_CODES}
     settings: dict[str, Any] = {}
@@ -403,11 +404,15 @@ def meeting_patch(event: Event, kind: str, findings: list[Finding], interpreters
     if "zoom_reminder_emails" in codes and kind == "webinars":
         settings["attendees_and_panelists_reminder_email_notification"] = {"enable": False}
     if codes & {"interpretation_off", "interpreters_differ"}:
-        interpretation: dict[str, Any] = {"enable": True}
         usable = usable_interpreters(event, interpreters)
         if usable:
-            interpretation["interpreters"] = [zoom_interpreter(i) for i in usable]
-        settings["language_interpretation"] = interpretation
+            listed = [zoom_interpreter(i) for i in usable]
+        else:
+            # None entered here: keep Zoom's list. It is sent back as it is, because the documents do
+            # not say whether a nested settings object is merged or replaced.
+            current = (meeting.get("settings") or {}).get("language_interpretation") or {}
+            listed = [dict(entry) for entry in current.get("interpreters") or [] if isinstance(entry, dict)]
+        settings["language_interpretation"] = {"enable": True, "interpreters": listed}
     body: dict[str, Any] = {"settings": settings} if settings else {}
     if "schedule_differs" in codes:
         body.update(start_time=_zoom_time(event.starts_at), duration=event.duration_minutes, timezone=event.timezone)
@@ -426,7 +431,7 @@ def fix_setup(session: Session, client: ZoomClient, event: Event, *, now: dateti
     before = SetupReport(kind=kind, zoom_id=zoom_id, checked_at=now, topic=str(meeting.get("topic") or "")[:300],
                          findings=evaluate(event, kind, meeting, questions, interpreters))
     updated: list[str] = []
-    body = meeting_patch(event, kind, before.findings, interpreters)
+    body = meeting_patch(event, kind, meeting, before.findings, interpreters)
     if body:
         client.update_meeting(kind, zoom_id, body)
         updated.append("meeting")

@@ -12,7 +12,6 @@ import logging
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -79,8 +78,7 @@ def _run(event: Event, call):
 
 def _flash_report(report: setup.SetupReport) -> None:
     if report.problems:
-        flash(ngettext("Checked: %(num)d problem found.", "Checked: %(num)d problems found.", len(report.problems)),
-              "error")
+        flash(_("Checked: %(n)d problem(s) found.", n=len(report.problems)), "error")
     else:
         flash(_("Checked: the Zoom settings fit this event."), "success")
 
@@ -130,8 +128,7 @@ def zoom_setup_fix(slug: str):
     if not result.updated:
         flash(_("Nothing could be fixed automatically."), "info")
     else:
-        flash(ngettext("Zoom was updated: %(num)d setting fixed.", "Zoom was updated: %(num)d settings fixed.",
-                       len(result.fixed)), "success")
+        flash(_("Zoom was updated: %(n)d setting(s) fixed.", n=len(result.fixed)), "success")
     if result.not_applied:
         flash(_("Zoom accepted some changes but did not apply them: %(items)s. The host's plan may lack the feature, "
                 "or the languages must first be added in Zoom's web portal.",
