@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -203,12 +203,12 @@ def _parse_zoom_time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _zoom_time(instant: datetime) -> str:
     # "Create a meeting": GMT start times are written yyyy-MM-ddTHH:mm:ssZ.
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def evaluate(event: Event, kind: str, meeting: dict, questions: dict | None,
@@ -256,8 +256,8 @@ def evaluate(event: Event, kind: str, meeting: dict, questions: dict | None,
     if meeting_type not in RECURRING_FIXED_TIME and not no_fixed_time:
         start = _parse_zoom_time(meeting.get("start_time"))
         duration = meeting.get("duration")
-        if start is not None and (start.replace(second=0, microsecond=0) != event.starts_at.replace(second=0, microsecond=0)
-                                  or (isinstance(duration, int) and duration != event.duration_minutes)):
+        moved = start is not None and start.replace(second=0) != event.starts_at.replace(second=0, microsecond=0)
+        if start is not None and (moved or (isinstance(duration, int) and duration != event.duration_minutes)):
             findings.append(Finding("schedule_differs", WARNING, fixable=True,
                                     have={"start": _zoom_time(start), "duration": duration},
                                     want={"start": _zoom_time(event.starts_at), "duration": event.duration_minutes}))

@@ -6,7 +6,7 @@ language). The service (setup.py) keeps plain values; only this module phrases t
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -95,9 +95,14 @@ def _schedule(value, zone) -> str:
     except ValueError:
         return str(value.get("start"))
     if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
+        start = start.replace(tzinfo=UTC)
     local = start.astimezone(zone) if zone else start
     return _("%(start)s, %(minutes)s min", start=local.strftime("%Y-%m-%d %H:%M %Z"), minutes=value.get("duration"))
+
+
+def _question(value: dict) -> str:
+    answers = ", ".join(map(str, value.get("answers") or [])) or _("no answers")
+    return f"{value.get('title')}: {answers}"
 
 
 def describe(finding, zone=None) -> tuple[str, str]:
@@ -114,11 +119,7 @@ def describe(finding, zone=None) -> tuple[str, str]:
     if code == "schedule_differs":
         return _schedule(have, zone), _schedule(want, zone)
     if code in ("question_missing", "question_answers"):
-        have_text = ""
-        if isinstance(have, dict):
-            have_text = f"{have.get('title')}: {', '.join(map(str, have.get('answers') or [])) or _('no answers')}"
-        want_text = f"{want.get('title')}: {', '.join(map(str, want.get('answers') or []))}" if isinstance(want, dict) else ""
-        return have_text, want_text
+        return _question(have) if isinstance(have, dict) else "", _question(want) if isinstance(want, dict) else ""
     if code == "field_missing":
         return _("not asked"), str(FIELD_LABELS.get(want, want))
     if code == "field_required":
@@ -151,7 +152,7 @@ def error_message(exc: Exception, *, zoom_id: str | None = None) -> str:
     if isinstance(exc, ZoomRateLimited):
         if exc.daily and exc.retry_at:
             return _("Zoom's daily limit for these requests is reached; try again after %(time)s UTC.",
-                     time=exc.retry_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M"))
+                     time=exc.retry_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
         return _("Zoom is receiving too many requests right now; try again in a minute.")
     if isinstance(exc, ZoomUnavailable):
         return _("Zoom did not answer in time, or answered with an error page. Try again in a few minutes.")

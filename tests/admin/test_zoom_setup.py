@@ -12,12 +12,17 @@ import sqlalchemy as sa
 from panel_app.extensions import db
 from panel_app.models import AuditEntry, EventInterpreter, ZoomSetupCheck
 from tests.admin.conftest import csrf_from
-from tests.zoom.conftest import sim, zoom_config  # noqa: F401  (fixtures)
+from tests.zoom import conftest as zoom_fixtures
+
 from tests.zoom.setup_helpers import INTERPRETERS, SETUP_MEETING_ID, linked_event
+
+# The Zoom simulator and the app pointed at it, as the Zoom tests have them.
+sim = zoom_fixtures.sim
+zoom_config = zoom_fixtures.zoom_config
 
 
 @pytest.fixture
-def link(make_event, make_registration, sim, zoom_config):  # noqa: F811
+def link(make_event, make_registration, sim, zoom_config):
     def make(**kwargs):
         return linked_event(make_event, make_registration, sim, **kwargs)
 
@@ -46,11 +51,11 @@ def test_organiser_checks_then_fixes_the_meeting_and_the_dashboard_counts_the_pr
 
     checked = post(organiser, event, "check", follow_redirects=True)
     body = text(checked)
-    assert checked.status_code == 200 and "problems found" in body
+    assert checked.status_code == 200 and "problem(s) found" in body
     assert "Registration is not required at Zoom" in body and "Fix these settings" in body
     problems = db.session.get(ZoomSetupCheck, event.id).problems
     dashboard = text(organiser.get(f"/admin/events/{event.slug}"))
-    assert f"{problems} problems found at the last check" in dashboard
+    assert f"{problems} problem(s) found at the last check" in dashboard
     assert f'href="/admin/events/{event.slug}/zoom"' in dashboard
 
     fixed = text(post(organiser, event, "fix", follow_redirects=True))
@@ -185,7 +190,7 @@ def test_page_without_zoom_configuration_says_so(organiser, make_event):
 
 
 def test_organiser_creates_a_webinar_for_an_unlinked_event(organiser, make_event, make_registration, sim,
-                                                           zoom_config):  # noqa: F811
+                                                           zoom_config):
     event = make_event(zoom_meeting_id=None, title="Parlements et droits humains", languages=["fr", "es"])
     make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk", language="es")
     assert "Create and link" in page(organiser, event)
@@ -198,7 +203,7 @@ def test_organiser_creates_a_webinar_for_an_unlinked_event(organiser, make_event
     assert f"Linked to Zoom webinar {webinar_id}." in body
 
 
-def test_create_form_refuses_a_bad_host_address(organiser, make_event, zoom_config):  # noqa: F811
+def test_create_form_refuses_a_bad_host_address(organiser, make_event, zoom_config):
     event = make_event(zoom_meeting_id=None)
     response = post(organiser, event, "create", {"kind": "meetings", "host": "host\x00@zoom"})
     assert response.status_code == 422 and "Enter the host's Zoom email address" in text(response)

@@ -28,8 +28,8 @@ def linked_event(make_event, make_registration, sim, *, kind: str = "meetings", 
     event_overrides.setdefault("languages", ["en", "fr", "es"])
     event = make_event(zoom_meeting_id=None if kind == "webinars" else zoom_id,
                        zoom_webinar_id=zoom_id if kind == "webinars" else None, **event_overrides)
-    for n, (first, last, language) in enumerate([("María-José", "Ñúñez-Öztürk", "es"), ("Jean-François", "Dubois", "fr"),
-                                                  ("Aigerim", "Nurlanovna", "en")]):
+    people = [("María-José", "Ñúñez-Öztürk", "es"), ("Jean-François", "Dubois", "fr"), ("Aigerim", "Nurlanovna", "en")]
+    for n, (first, last, language) in enumerate(people):
         make_registration(event, first_name=first, last_name=last, language=language,
                           email=f"person{n}@parlement.example")
     for email, name, languages in interpreters:

@@ -17,7 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from panel_app.admin import bp
 from panel_app.admin.auth import client_ip, require_role
-from panel_app.admin.zoom.forms import INTERPRETER_MESSAGES, CreateMeetingForm, InterpreterForm, ZoomActionForm, pair_value
+from panel_app.admin.zoom.forms import (
+    INTERPRETER_MESSAGES,
+    CreateMeetingForm,
+    InterpreterForm,
+    ZoomActionForm,
+    pair_value,
+)
 from panel_app.extensions import db
 from panel_app.models import Event, UserRole, utcnow
 from panel_app.zoom import interpreters as interpreter_services
