@@ -151,9 +151,10 @@ def test_cancellation_in_zoom_cancels_here_without_echoing_back(sim, hook_url, z
 
 def test_someone_registering_directly_on_zoom_is_imported(sim, hook_url, zoom_event, zoom_client, drain_jobs):
     event = zoom_event()
+    # Zoom's registrant objects do not return `language`: the interpretation question carries it.
     data = zoom_client.add_registrant("meetings", MEETING_ID, {
         "email": "Direct@Senat.example", "first_name": "Jean", "last_name": "Dupont", "language": "fr-FR",
-        "country": "FR"})
+        "country": "FR", "custom_questions": [{"title": "Interpretation language", "value": "fr"}]})
     person = sim.registrants(MEETING_ID)[0]
     sim.send_webhook(hook_url, "meeting.registration_created", sim.registrant_payload(MEETING_ID, person))
     drain_jobs()

@@ -88,10 +88,12 @@ class SimRegistrant:
     fields: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        """A registrant as "List meeting registrants" / "Get a meeting registrant" return it."""
+        """A registrant as "List meeting registrants" / "Get a meeting registrant" return it. `language` is
+        accepted by "Add a meeting registrant" but is not among the fields these answers (or the
+        registration_created payload) list, so it is not returned."""
+        shown = {k: v for k, v in self.fields.items() if k != "language"}
         data = {"id": self.id, "email": self.email, "first_name": self.first_name, "last_name": self.last_name,
-                **self.fields, "status": self.status, "create_time": iso(self.create_time),
-                "join_url": self.join_url}
+                **shown, "status": self.status, "create_time": iso(self.create_time), "join_url": self.join_url}
         data.setdefault("custom_questions", [])
         return data
 

@@ -1,11 +1,9 @@
 """Registrants of meetings and webinars: add, list, get, delete, and status changes (approve, deny, cancel).
 
-API reference pages (Meetings API, "Invitation & Registration"; Webinars API likewise):
-"Add a meeting registrant"  https://developers.zoom.us/docs/api/meetings/#tag/invitation--registration/post/meetings/{meetingId}/registrants
-"List meeting registrants"  .../get/meetings/{meetingId}/registrants
-"Get a meeting registrant"  .../get/meetings/{meetingId}/registrants/{registrantId}
-"Delete a meeting registrant"  .../delete/meetings/{meetingId}/registrants/{registrantId}
-"Update registrant's status"  .../put/meetings/{meetingId}/registrants/status
+API reference, Meetings API (https://developers.zoom.us/docs/api/meetings/), "Invitation & Registration":
+"Add a meeting registrant" (POST /meetings/{meetingId}/registrants), "List meeting registrants" (GET),
+"Get a meeting registrant" and "Delete a meeting registrant" (/meetings/{meetingId}/registrants/{registrantId}),
+"Update registrant's status" (PUT /meetings/{meetingId}/registrants/status); the Webinars API likewise.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ KINDS = [("meetings", MEETING_ID), ("webinars", WEBINAR_ID)]
 
 
 def cancel(api, kind, meeting_id, registrant_id, action="cancel"):
-    return api.put(f"/{kind}/{meeting_id}/registrants/status", {"action": action, "registrants": [{"id": registrant_id}]})
+    body = {"action": action, "registrants": [{"id": registrant_id}]}
+    return api.put(f"/{kind}/{meeting_id}/registrants/status", body)
 
 
 def listed(api, kind, meeting_id, status):
@@ -53,7 +54,7 @@ def test_adding_a_cancelled_email_again_fails(api, sim):
 def test_adding_a_denied_email_again_can_be_silent_as_reported(api, sim):
     """The community report of a blocked re-enrolment that nobody noticed (201, still denied), on request.
 
-    https://community.zoom.com/t5/Events-and-Webinars/Why-are-unregistered-attendees-moved-to-Denied-Blocked-list/m-p/71688
+    (community.zoom.com, "Why are unregistered attendees moved to Denied/Blocked list?", m-p/71688)
     """
     sim.denied_readd = "silent"
     added = api.post(f"/meetings/{MEETING_ID}/registrants", person()).json()
@@ -242,3 +243,12 @@ def test_registrant_who_cancels_from_zoom_email_is_removed_and_may_register_agai
     sim.registrant_cancels(MEETING_ID, added["registrant_id"])
     assert sim.registrants(MEETING_ID) == []
     assert api.post(f"/meetings/{MEETING_ID}/registrants", person()).status_code == 201
+
+
+def test_registrant_objects_do_not_return_language(api, sim):
+    """`language` is accepted by "Add a meeting registrant" but "List/Get a meeting registrant" and the
+    registration_created payload do not list it: a client must carry the language in a custom question."""
+    rid = api.post(f"/meetings/{MEETING_ID}/registrants", person()).json()["registrant_id"]
+    got = api.get(f"/meetings/{MEETING_ID}/registrants/{rid}").json()
+    assert "language" not in got and got["custom_questions"] == [{"title": "Interpretation language", "value": "es"}]
+    assert "language" not in listed(api, "meetings", MEETING_ID, "approved")[0]
