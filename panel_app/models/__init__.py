@@ -7,6 +7,7 @@ from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingIn
 from panel_app.models.audit import AuditEntry
 from panel_app.models.base import Base, UTCDateTime, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
+from panel_app.models.interpreter import EventInterpreter
 from panel_app.models.message import GroupMessage, MessageRecipient, MessageState
 from panel_app.models.notification import Notification, NotificationKind, NotificationState
 from panel_app.models.organisation import Organisation
@@ -21,6 +22,7 @@ from panel_app.models.registration import (
 from panel_app.models.privacy import ErasureRecord
 from panel_app.models.user import User, UserRole
 from panel_app.models.zoom import ZoomApiState, ZoomWebhookDelivery
+from panel_app.models.zoom_setup import ZoomSetupCheck
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -30,6 +32,7 @@ __all__ = [
     "ApprovalMode",
     "Base",
     "Event",
+    "EventInterpreter",
     "EventStatus",
     "ErasureRecord",
     "GroupMessage",
@@ -50,5 +53,6 @@ __all__ = [
     "WalkIn",
     "ZoomApiState",
     "ZoomMeetingInstance",
+    "ZoomSetupCheck",
     "ZoomWebhookDelivery",
 ]

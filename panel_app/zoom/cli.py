@@ -139,3 +139,51 @@ def simulator_command(port, rate_limit):
 
 def register(app) -> None:
     app.cli.add_command(zoom_cli)
+
+
+# -- meeting set-up ------------------------------------------------------------------------------
+
+@zoom_cli.command("setup")
+@click.option("--event", "slug", required=True, help="Event slug.")
+@click.option("--fix", is_flag=True, help="Change at Zoom what can be fixed (one update per resource).")
+@click.option("--push-interpreters", is_flag=True, help="Send the event's interpreters to the meeting.")
+def setup_command(slug, fix, push_interpreters):
+    """Check the linked meeting's or webinar's settings against the event; exit 1 while problems remain."""
+    from panel_app.zoom import setup, setup_text
+
+    event = _event_or_fail(slug)
+    client = _client_or_fail()
+    actor = "cli"
+    try:
+        if push_interpreters and not fix:
+            report = setup.push_interpreters(db.session, client, event, now=utcnow(), actor=actor)
+            click.echo(f"{event.slug}: interpreters sent to Zoom")
+        elif fix:
+            result = setup.fix_setup(db.session, client, event, now=utcnow(), actor=actor)
+            report = result.after
+            if result.updated:
+                click.echo(f"{event.slug}: updated at Zoom: {', '.join(result.updated)}; "
+                           f"fixed {len(result.fixed)}, not applied by Zoom {len(result.not_applied)}")
+            else:
+                click.echo(f"{event.slug}: nothing to change at Zoom")
+        else:
+            report = setup.check_setup(db.session, client, event, now=utcnow())
+        db.session.commit()
+    except setup.SetupError as exc:
+        db.session.rollback()
+        raise click.ClickException(setup_text.input_error_message(exc.code)) from None
+    except ZoomError as exc:
+        db.session.rollback()
+        raise click.ClickException(setup_text.error_message(exc, zoom_id=event.zoom_id)) from None
+    finally:
+        client.close()
+    click.echo(f"{event.slug}: Zoom {report.kind[:-1]} {report.zoom_id} ({report.topic}): "
+               f"{len(report.problems)} problem(s)")
+    for finding in report.findings:
+        have, want = setup_text.describe(finding, event.zone)
+        fixable = " [can be fixed with --fix]" if finding.fixable else ""
+        click.echo(f"  {finding.severity.upper()} {finding.code}: {setup_text.finding_title(finding.code)}{fixable}")
+        if have or want:
+            click.echo(f"      Zoom has: {have or '-'}; the event needs: {want or '-'}")
+    if report.problems:
+        raise click.exceptions.Exit(1)

@@ -333,6 +333,63 @@ class ZoomClient:
             if not token:
                 return
 
+    # -- meetings and webinars (set-up) -----------------------------------------------------
+    # `kind` is the API path segment, "meetings" or "webinars". References:
+    # "Get a meeting" / "Update a meeting" (GET|PATCH /meetings/{meetingId}),
+    # https://developers.zoom.us/docs/api/meetings/#tag/meetings/get/meetings/{meetingId};
+    # "Get a webinar" / "Update a webinar" (GET|PATCH /webinars/{webinarId}),
+    # https://developers.zoom.us/docs/api/meetings/#tag/webinars/get/webinars/{webinarId};
+    # "List registration questions" / "Update registration questions"
+    # (GET|PATCH /{kind}/{id}/registrants/questions); "Create a meeting" / "Create a webinar"
+    # (POST /users/{userId}/meetings|webinars). Types: @zoom/rivet MeetingsGetMeetingResponse etc.
+
+    def interactive(self, *, read_timeout: float = 5.0) -> "ZoomClient":
+        """Make this client fit for a person waiting on a page: short timeouts, no retry loops.
+
+        A failure surfaces at once as a typed error (the page says what happened) instead of
+        the worker policy of backing off and retrying for many seconds.
+        """
+        import dataclasses
+
+        self.settings = dataclasses.replace(self.settings, connect_timeout=min(self.settings.connect_timeout, 3.05),
+                                            read_timeout=min(self.settings.read_timeout, read_timeout),
+                                            max_retries=0, max_rate_limit_retries=1)
+        return self
+
+    def get_meeting(self, kind: str, zoom_id: str) -> dict:
+        """The meeting or webinar object, settings included."""
+        data = self.request("GET", f"/{kind}/{quote(str(zoom_id), safe='')}")
+        return self._expect_object(data, "meeting", "id")
+
+    def update_meeting(self, kind: str, zoom_id: str, body: dict) -> None:
+        """PATCH the meeting or webinar (204). Zoom allows 100 updates per meeting a day, so send changes only."""
+        self.request("PATCH", f"/{kind}/{quote(str(zoom_id), safe='')}", json=body)
+
+    def get_registration_questions(self, kind: str, zoom_id: str) -> dict:
+        """{"questions": [{field_name, required}], "custom_questions": [{title, type, required, answers}]}."""
+        data = self.request("GET", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants/questions")
+        # Both lists are optional in Zoom's schema, so {} is a valid answer here; the meeting
+        # itself is read first and checked strictly, which catches a proxy's page.
+        return self._expect_object(data, "registration questions", allow_empty=True)
+
+    def update_registration_questions(self, kind: str, zoom_id: str, body: dict) -> None:
+        """PATCH the registration questions (204); the lists sent replace Zoom's."""
+        self.request("PATCH", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants/questions", json=body)
+
+    def create_meeting(self, kind: str, body: dict, *, user_id: str = "me") -> dict:
+        """POST /users/{userId}/meetings|webinars (201): the new object, with its `id`."""
+        data = self.request("POST", f"/users/{quote(str(user_id), safe='@')}/{kind}", json=body)
+        return self._expect_object(data, "new meeting", "id")
+
+    @staticmethod
+    def _expect_object(data: Any, what: str, required_key: str | None = None, *, allow_empty: bool = False) -> dict:
+        """A JSON object as documented, else ZoomUnavailable: `request` turns a 2xx body that is
+        not JSON (a proxy's HTML page) into {}, which must not read as "no settings at all"."""
+        if not isinstance(data, dict) or (not data and not allow_empty) or (required_key and required_key not in data):
+            raise ZoomUnavailable(f"Zoom's answer for the {what} was not the JSON object expected "
+                                  "(an error page from a proxy?)")
+        return data
+
 
 _thread_local = threading.local()
 

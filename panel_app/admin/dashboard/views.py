@@ -13,6 +13,7 @@ from panel_app.core.templating import STATUS_LABELS
 from panel_app.extensions import db
 from panel_app.models import Event, utcnow
 from panel_app.registration.forms import AFFILIATION_LABELS, ROLE_LABELS
+from panel_app.zoom import setup as zoom_setup
 
 
 def _labelled(figures: services.Dashboard) -> dict[str, list[tuple[str, int]]]:
@@ -47,4 +48,5 @@ def dashboard(slug: str):
         "admin/dashboard.html", event=event, figures=figures, charts=_charts(event, figures, items),
         action_form=ActionForm(), affiliation_items=items["affiliation"], role_items=items["role"],
         status_items=items["status"],
+        zoom_setup={"linked": bool(event.zoom_id), "check": zoom_setup.last_check(db.session, event)},
     )
