@@ -109,9 +109,6 @@ def test_missing_questions_are_added_and_the_organisers_own_questions_are_kept(l
     assert not {"question_missing", "field_missing"} & codes(check(zoom_client, event))
 
 
-@pytest.mark.xfail(reason="simulator takes only 'short' and 'single' for webinar questions; 'Update webinar "
-                          "registration questions' (PATCH /webinars/{webinarId}/registrants/questions) documents "
-                          "short, single_radio, single_dropdown and multiple", strict=False)
 def test_webinar_questions_use_the_webinar_choice_type(link, zoom_client):
     event, webinar = link(kind="webinars", approval="auto")
     fix(zoom_client, event)
@@ -250,8 +247,6 @@ def test_recurring_meeting_without_fixed_time_is_an_error_no_fix_can_clear(link,
     assert meeting.settings["approval_type"] == 2
 
 
-@pytest.mark.xfail(reason="simulator ignores start_time and timezone in 'Update a meeting' (PATCH /meetings/"
-                          "{meetingId}), which documents both", strict=False)
 def test_meeting_at_another_time_is_moved_to_the_events_time(link, zoom_client):
     event, meeting = link(approval="auto")
     meeting.start_time = event.starts_at + timedelta(hours=1)

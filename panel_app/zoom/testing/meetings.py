@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import secrets
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Request, Response
 
@@ -16,6 +17,10 @@ QUESTION_FIELDS = ("last_name", "address", "city", "country", "zip", "state", "p
                    "job_title", "purchasing_time_frame", "role_in_purchase_process", "no_of_employees", "comments")
 #: Zoom's system interpretation languages: country ID -> language name ("Update a meeting",
 #: language_interpretation; developer forum https://devforum.zoom.us/t/56395).
+#: Custom question types: "Update registration questions" (meetings) documents `short` and `single`;
+#: "Update webinar registration questions" documents `short`, `single_radio`, `single_dropdown`, `multiple`.
+QUESTION_TYPES = {"meetings": ("short", "single"),
+                  "webinars": ("short", "single_radio", "single_dropdown", "multiple")}
 INTERPRETATION_LANGUAGES = {"US": "English", "CN": "Chinese", "JP": "Japanese", "DE": "German", "FR": "French",
                             "RU": "Russian", "PT": "Portuguese", "ES": "Spanish", "KR": "Korean"}
 
@@ -109,9 +114,17 @@ class MeetingsMixin:
         settings = body.get("settings", {})
         if not isinstance(settings, dict):
             raise _invalid("settings")
-        for key, kind in (("topic", str), ("agenda", str), ("duration", int)):
+        for key, kind in (("topic", str), ("agenda", str), ("duration", int), ("timezone", str)):
             if key in body and not isinstance(body[key], kind):
                 raise _invalid(key)
+        # "Update a meeting" / "Update a webinar" take `start_time` ("yyyy-MM-ddTHH:mm:ssZ" in GMT, or local
+        # time "yyyy-MM-ddTHH:mm:ss" in `timezone`) and `timezone` (an IANA name from Zoom's list).
+        timezone_name = body.get("timezone", meeting.timezone)
+        try:
+            zone = ZoneInfo(timezone_name)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise _invalid("timezone") from None
+        start = _parse_time(body["start_time"], zone) if "start_time" in body else None
         for key in ("registrants_confirmation_email", "registrants_email_notification", "close_registration",
                     "waiting_room", "meeting_authentication"):
             if key in settings and not isinstance(settings[key], bool):
@@ -124,9 +137,11 @@ class MeetingsMixin:
         interpretation = settings.get("language_interpretation")
         if interpretation is not None:
             interpretation = self._interpretation(interpretation)
-        for key in ("topic", "agenda", "duration"):
+        for key in ("topic", "agenda", "duration", "timezone"):
             if key in body:
                 setattr(meeting, key, body[key])
+        if start is not None:
+            meeting.start_time = start
         for key, value in settings.items():
             if key == "language_interpretation":
                 # "If this feature is not enabled on the host's account, this setting will not be applied"
@@ -218,14 +233,14 @@ class MeetingsMixin:
         for question in custom if isinstance(custom, list) else [None]:
             if (not isinstance(question, dict) or set(question) - {"title", "type", "required", "answers"}
                     or not isinstance(question.get("title"), str) or not question["title"].strip()
-                    or question.get("type", "short") not in ("short", "single")
+                    or question.get("type", "short") not in QUESTION_TYPES[kind]
                     or not isinstance(question.get("required", False), bool)):
                 raise _invalid("custom_questions")
             answers = question.get("answers", [])
-            # `answers`: "Can not be used for `short` question type"; a `single` question needs choices.
+            # `answers`: "Can not be used for `short` question type"; a choice question needs choices.
             if not isinstance(answers, list) or any(not isinstance(a, str) for a in answers) or (
                     question.get("type", "short") == "short" and answers) or (
-                    question.get("type") == "single" and not answers):
+                    question.get("type", "short") != "short" and not answers):
                 raise _invalid("custom_questions")
         with self._lock:
             meeting.questions = copy.deepcopy(questions)
@@ -237,9 +252,10 @@ def _uuid_for(meeting_id: str) -> str:
     return f"sim{meeting_id}=="
 
 
-def _parse_time(value: str) -> datetime:
+def _parse_time(value: str, zone: ZoneInfo | None = None) -> datetime:
+    """Zoom's `start_time`: with a trailing "Z" it is GMT, without it local time in the meeting's `timezone`."""
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise ApiError(400, 300, "Invalid field: start_time.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone or timezone.utc).astimezone(timezone.utc)

@@ -235,9 +235,9 @@ class RegistrantsMixin:
             question = defined.get(answer["title"])
             if question is None and self.unknown_custom_questions == "reject":
                 raise _invalid("custom_questions")
-            # A `single` question offers fixed answers; documents are silent on other values: refused.
-            if question is not None and question.get("type") == "single" and answer["value"] not in question.get(
-                    "answers", []):
+            # A choice question offers fixed answers; documents are silent on other values: refused.
+            if question is not None and question.get("type", "short") not in ("short", "multiple") \
+                    and answer["value"] not in question.get("answers", []):
                 raise _invalid("custom_questions")
         given = {a["title"] for a in answers if a.get("value", "").strip()}
         for question in meeting.custom_questions:

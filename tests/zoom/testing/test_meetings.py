@@ -105,3 +105,28 @@ def test_create_meeting_for_a_user(api, sim):
     assert body["settings"]["approval_type"] == 1 and body["start_time"] == "2030-05-01T13:00:00Z"
     assert str(body["id"]) in sim.meetings
     assert api.post("/users/me/meetings", {"topic": "x", "type": 7}).status_code == 400
+
+
+def test_patch_moves_the_meeting_with_gmt_or_local_start_time(api, sim):
+    """"Update a meeting": `start_time` ends in "Z" for GMT, or is local time in `timezone` (an IANA name)."""
+    assert api.patch(f"/meetings/{MEETING_ID}", {"start_time": "2027-01-26T14:00:00Z", "duration": 90}).status_code \
+        == 204
+    body = api.get(f"/meetings/{MEETING_ID}").json()
+    assert (body["start_time"], body["duration"]) == ("2027-01-26T14:00:00Z", 90)
+    # 15:00 in Geneva on 26 September is 13:00 GMT (CEST, UTC+2).
+    api.patch(f"/meetings/{MEETING_ID}", {"start_time": "2027-09-26T15:00:00", "timezone": "Europe/Zurich"})
+    body = api.get(f"/meetings/{MEETING_ID}").json()
+    assert (body["start_time"], body["timezone"]) == ("2027-09-26T13:00:00Z", "Europe/Zurich")
+    bad = api.patch(f"/meetings/{MEETING_ID}", {"timezone": "Mars/Olympus_Mons"})
+    assert bad.status_code == 400 and bad.json()["code"] == 300
+
+
+def test_webinar_questions_take_the_webinar_choice_types(api, sim):
+    """"Update webinar registration questions" documents custom question types short, single_radio,
+    single_dropdown and multiple; "Update registration questions" (meetings) short and single."""
+    question = {"title": "Role", "type": "single_radio", "required": True, "answers": ["mp", "staff", "other"]}
+    assert api.patch(f"/webinars/{WEBINAR_ID}/registrants/questions",
+                     {"custom_questions": [question]}).status_code == 204
+    assert api.get(f"/webinars/{WEBINAR_ID}/registrants/questions").json()["custom_questions"] == [question]
+    refused = api.patch(f"/meetings/{MEETING_ID}/registrants/questions", {"custom_questions": [question]})
+    assert refused.status_code == 400 and refused.json()["code"] == 300
