@@ -1,13 +1,17 @@
 """Building email messages: plain messages and iMIP invitations (RFC 6047).
 
-Headers are set through `email.headerregistry` objects under `email.policy.SMTP`, never
-by pasting strings: a display name such as "Amina\\r\\nBcc: x@evil" is flattened to one
-line and encoded as a phrase, so it cannot add a header. Addresses that do not parse as a
-single mailbox are refused with `ValueError`.
+Addresses are checked as `email.headerregistry.Address` objects: a display name such as
+"Amina\\r\\nBcc: x@evil" is flattened to one line, and anything that does not parse as a
+single mailbox is refused with `ValueError`. Address headers (From, Sender, To, Reply-To)
+are then written by `address_header`, never folded by the email package: its folder drops
+the quotes of a long quoted display name ("Diallo, Amina (...)") when it breaks the line,
+so one recipient reads as two (CPython gh-80222, fixed only in 3.12.9/3.13.2). Other
+headers are set through the email package under `email.policy.SMTP`.
 """
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 import sys
@@ -56,18 +60,23 @@ def mailbox(value: str | Address | tuple[str, str]) -> Address:
     return Address(display_name=one_line(name), username=local, domain=domain)
 
 
+#: Messages built with the email package keep the address headers exactly as
+#: `address_header` folded them (the generator would otherwise refold long lines).
+POLICY = SMTP.clone(refold_source="none")
+
+
 def _base(*, to, subject: str, from_=None, sender=None, reply_to=None, message_id: str | None = None) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     if from_ is not None:
-        message["From"] = mailbox(from_)
+        message.set_raw("From", address_header("From", [mailbox(from_)]))
     if sender is not None:
         sender_box = mailbox(sender)
         if from_ is None or sender_box.addr_spec.lower() != mailbox(from_).addr_spec.lower():
-            message["Sender"] = sender_box
+            message.set_raw("Sender", address_header("Sender", [sender_box]))
     recipients = to if isinstance(to, list) else [to]
-    message["To"] = [mailbox(r) for r in recipients]
+    message.set_raw("To", address_header("To", [mailbox(r) for r in recipients]))
     if reply_to:
-        message["Reply-To"] = mailbox(reply_to)
+        message.set_raw("Reply-To", address_header("Reply-To", [mailbox(reply_to)]))
     message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(datetime.now(timezone.utc))
     if message_id:
@@ -77,19 +86,13 @@ def _base(*, to, subject: str, from_=None, sender=None, reply_to=None, message_i
     return message
 
 
-def simple_message(*, to, subject: str, text: str, html: str | None = None, reply_to=None,
-                   from_=None, sender=None) -> EmailMessage:
+def simple_message(*, to, subject: str, text: str, from_, html: str | None = None, reply_to=None,
+                   sender=None, message_id: str | None = None) -> EmailMessage:
     """A plain (optionally also HTML) message, e.g. an organiser's note to a group.
 
-    `to` is one address or a list ("Name <a@b>", (name, address) or Address). From: defaults
-    to the app's MAIL_DEFAULT_SENDER when called inside the app.
+    `to` is one address or a list ("Name <a@b>", (name, address) or Address).
     """
-    if from_ is None:
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            from_ = current_app.config["MAIL_DEFAULT_SENDER"]
-    message = _base(to=to, subject=subject, from_=from_, sender=sender, reply_to=reply_to)
+    message = _base(to=to, subject=subject, from_=from_, sender=sender, reply_to=reply_to, message_id=message_id)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
@@ -127,7 +130,7 @@ def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | N
     head = [_address_header("From", from_box)]
     if sender_box is not None and sender_box.addr_spec.lower() != from_box.addr_spec.lower():
         head.append(_address_header("Sender", sender_box))
-    head.append(_to_header(to_boxes))
+    head.append(_address_header("To", *to_boxes))
     if reply_box is not None:
         head.append(_address_header("Reply-To", reply_box))
     head.append(_cached_header("Subject", one_line(subject)))
@@ -204,30 +207,98 @@ def _cached_header(name: str, value: str) -> bytes:
     return _header(name, value)
 
 
+def _address_header(name: str, *boxes: Address) -> bytes:
+    if len(boxes) == 1 and name != "To":
+        box = boxes[0]
+        return _cached_address_header(name, box.display_name, box.username, box.domain)
+    return f"{name}: {address_header(name, list(boxes))}\r\n".encode("utf-8")
+
+
 @lru_cache(maxsize=256)
 def _cached_address_header(name: str, display_name: str, username: str, domain: str) -> bytes:
-    return _header(name, Address(display_name=display_name, username=username, domain=domain))
+    # Senders repeat across a burst of invites: write each once.
+    box = Address(display_name=display_name, username=username, domain=domain)
+    return f"{name}: {address_header(name, [box])}\r\n".encode("utf-8")
 
 
-def _address_header(name: str, box: Address) -> bytes:
-    return _cached_address_header(name, box.display_name, box.username, box.domain)
-
-
-#: Display names and addresses that need no quoting or encoding: written as they are,
-#: which is what the email package writes for them (checked by the tests).
-_PLAIN_PHRASE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+#: RFC 5322 §3.2.3 atext: words made of it need no quoting in a display name.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_PHRASE = re.compile(rf"{_ATEXT}(?: {_ATEXT})*")
 _PLAIN_MESSAGE_ID = re.compile(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+>")
+#: RFC 5322 §2.1.1: lines SHOULD be at most 78 characters; RFC 2047 §2: an encoded word at most 75.
+_LINE = 78
+_WORD = 75
+#: RFC 2047 §5 (3): characters an encoded word in a phrase may carry unencoded ("_" is a space).
+_Q_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
 
 
-def _to_header(boxes: list[Address]) -> bytes:
-    if len(boxes) == 1:
-        box = boxes[0]
-        line = f"To: {box.display_name} <{box.username}@{box.domain}>"
-        if (len(line) <= SMTP.max_line_length and _PLAIN_PHRASE.fullmatch(box.display_name)
-                and _DOT_ATOM.fullmatch(box.username) and _DOT_ATOM.fullmatch(box.domain)):
-            return line.encode("ascii") + b"\r\n"
-    return _header("To", boxes)
+def address_header(name: str, boxes: list[Address]) -> str:
+    """The value of the address header `name` (From, To...), folded with CRLF + space; ASCII
+    except for internationalised addresses (which need SMTPUTF8 anyway).
+
+    Every line break falls between whole tokens: plain words, a quoted display name kept on
+    one line, RFC 2047 encoded words (for names that are not ASCII or too long to quote on a
+    line) and `<address>`. Nothing can be split inside a quoted string, so unfolding and
+    parsing the header always gives back exactly these mailboxes.
+    """
+    room = _LINE - len(name) - 2  # what the first line holds after "Name: "; later lines hold more
+    tokens: list[str] = []
+    for index, box in enumerate(boxes):
+        words = _display_words(box.display_name, room)
+        words.append(f"<{box.addr_spec}>" if words else box.addr_spec)
+        if index < len(boxes) - 1:
+            words[-1] += ","
+        tokens += words
+    lines = [tokens[0]]
+    for token in tokens[1:]:
+        limit = room if len(lines) == 1 else _LINE - 1
+        if len(lines[-1]) + 1 + len(token) > limit:
+            lines.append(token)
+        else:
+            lines[-1] += " " + token
+    return "\r\n ".join(lines)
+
+
+def _display_words(display_name: str, room: int) -> list[str]:
+    if not display_name:
+        return []
+    if _PLAIN_PHRASE.fullmatch(display_name) and "=?" not in display_name:
+        return display_name.split(" ")  # "=?" would read as an encoded word: quote it below
+    if display_name.isascii() and display_name.isprintable():
+        quoted = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if len(quoted) <= room:
+            return [quoted]
+    return _encoded_words(display_name, min(room, _WORD))
+
+
+def _encoded_words(text: str, size: int) -> list[str]:
+    """`text` as RFC 2047 encoded words of at most `size` characters, whole characters each
+    (RFC 2047 §5); Q encoding when it is not longer than base64."""
+    q_parts = ["_" if c == " " else c if c in _Q_SAFE else "".join(f"={b:02X}" for b in c.encode("utf-8"))
+               for c in text]
+    use_q = sum(map(len, q_parts)) <= _b64_length(text)
+    room = size - len("=?utf-8?q??=")
+    words: list[str] = []
+    chunk: list[str] = []
+    for char, q in zip(text, q_parts):
+        candidate = chunk + [q if use_q else char]
+        length = sum(map(len, candidate)) if use_q else _b64_length("".join(candidate))
+        if chunk and length > room:
+            words.append(_word(chunk, use_q))
+            candidate = [q if use_q else char]
+        chunk = candidate
+    words.append(_word(chunk, use_q))
+    return words
+
+
+def _b64_length(text: str) -> int:
+    return 4 * -(-len(text.encode("utf-8")) // 3)
+
+
+def _word(chunk: list[str], use_q: bool) -> str:
+    if use_q:
+        return f"=?utf-8?q?{''.join(chunk)}?="
+    return f"=?utf-8?b?{base64.b64encode(''.join(chunk).encode('utf-8')).decode('ascii')}?="
 
 
 def _message_id_header(message_id: str) -> bytes:
