@@ -2,8 +2,9 @@
 
 `get_sender()` picks the implementation from config: `MAIL_SERVER` set means SMTP, else
 `.eml` files written atomically to `MAIL_OUTBOX_PATH` (instance/outbox/). Both expose
-`send(message)` and `send_many(messages)`; the latter reuses one SMTP connection and
-reports one outcome per message, so a refused recipient never stops the batch.
+`send(message)` and `send_many(messages, on_result=None)`; the latter reuses one SMTP
+connection and reports one outcome per message as it is known, so a refused recipient never
+stops the batch.
 
 Errors are typed: `TemporaryMailError` (server down, timeout, 4xx: retry later) and
 `PermanentMailError` (5xx, e.g. unknown mailbox: do not retry).
@@ -20,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from email.policy import SMTP
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
@@ -111,13 +112,21 @@ class SmtpSender:
         if outcome is not None:
             raise outcome
 
-    def send_many(self, messages: list[EmailMessage]) -> list[MailError | None]:
+    def send_many(self, messages: list, on_result=None) -> list[MailError | None]:
         """Send `messages` over one connection; returns None (sent) or the error, per message.
 
-        A dropped connection is reopened once and the batch continues; if the server cannot
-        be reached at all, every remaining message gets the same TemporaryMailError.
+        `on_result(index, outcome)`, when given, is called as soon as each message's outcome
+        is known, so the caller can record it before the next one goes out. A dropped
+        connection is reopened once and the batch continues; if the server cannot be reached
+        at all, every remaining message gets the same TemporaryMailError.
         """
         outcomes: list[MailError | None] = []
+
+        def done(outcome: MailError | None) -> None:
+            outcomes.append(outcome)
+            if on_result is not None:
+                on_result(len(outcomes) - 1, outcome)
+
         client: smtplib.SMTP | None = None
         try:
             for index, message in enumerate(messages):
@@ -126,13 +135,14 @@ class SmtpSender:
                         try:
                             client = self._connect()
                         except MailError as exc:  # unreachable: the rest cannot go either
-                            outcomes.extend([exc] * (len(messages) - index))
+                            for _ in range(len(messages) - index):
+                                done(exc)
                             return outcomes
                     try:
                         self._send_one(client, message)
-                        outcomes.append(None)
+                        outcome = None
                     except MailError as exc:
-                        outcomes.append(exc)
+                        outcome = exc
                     except (smtplib.SMTPException, OSError) as exc:
                         if _needs_reconnect(exc):
                             _quietly_close(client)
@@ -141,7 +151,8 @@ class SmtpSender:
                                 continue  # the server may have closed an idle connection
                         else:
                             _reset(client)  # a refused message leaves the session usable
-                        outcomes.append(_classify(exc))
+                        outcome = _classify(exc)
+                    done(outcome)
                     break
             return outcomes
         finally:
@@ -185,7 +196,9 @@ class OutboxSender:
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         target = folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
-        policy = SMTP if all(a.isascii() for a in _recipients(message)) else SMTPUTF8
+        # The message's own policy (compose.POLICY keeps its address headers as written),
+        # with UTF-8 headers only when an address needs them, as smtplib does for SMTPUTF8.
+        policy = getattr(message, "policy", SMTP).clone(utf8=not all(a.isascii() for a in _recipients(message)))
         data = message.as_bytes(policy=policy)
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
         try:
@@ -202,14 +215,18 @@ class OutboxSender:
             raise TemporaryMailError(f"cannot write {target}: {exc}") from exc
         return target
 
-    def send_many(self, messages: list[EmailMessage]) -> list[MailError | None]:
+    def send_many(self, messages: list, on_result=None) -> list[MailError | None]:
+        """Write each message; returns None (written) or the error, per message (see SmtpSender)."""
         outcomes: list[MailError | None] = []
-        for message in messages:
+        for index, message in enumerate(messages):
             try:
                 self.send(message)
-                outcomes.append(None)
+                outcome = None
             except MailError as exc:
-                outcomes.append(exc)
+                outcome = exc
+            outcomes.append(outcome)
+            if on_result is not None:
+                on_result(index, outcome)
         return outcomes
 
 

@@ -162,12 +162,12 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
     # Same batch, event moved and re-titled between two messages: the second is not stale.
     first, second = notifications[0], notifications[1]
     cache = messages.BatchCache(db.session, [first, second])
-    before = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
+    before = messages._render_one(first, now=now, config=app.config, cache=cache)
     event.starts_at += timedelta(hours=1)
     event.ends_at += timedelta(hours=1)
     event.title = "Renamed panel"
     event.translations = {}
-    after = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
+    after = messages._render_one(first, now=now, config=app.config, cache=cache)
     old_text = message_from_bytes(bytes(before.message), policy=default_policy).get_body(("plain",)).get_content()
     new = message_from_bytes(bytes(after.message), policy=default_policy)
     assert "Renamed panel" in new["Subject"] and "Renamed panel" in new.get_body(("plain",)).get_content()
