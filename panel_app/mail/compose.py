@@ -262,8 +262,9 @@ def address_header(name: str, boxes: list[Address]) -> str:
 def _display_words(display_name: str, room: int) -> list[str]:
     if not display_name:
         return []
-    if _PLAIN_PHRASE.fullmatch(display_name) and "=?" not in display_name:
-        return display_name.split(" ")  # "=?" would read as an encoded word: quote it below
+    words = display_name.split(" ")
+    if _PLAIN_PHRASE.fullmatch(display_name) and "=?" not in display_name and max(map(len, words)) < room:
+        return words  # ("=?" would read as an encoded word: quoted below)
     if display_name.isascii() and display_name.isprintable():
         quoted = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
         if len(quoted) <= room:
