@@ -12,9 +12,8 @@ Revises: 0001
 Create Date: 2026-11-30 12:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_group_mail'
 down_revision = '0001'

@@ -1,64 +1,29 @@
 """Building email messages: plain messages and iMIP invitations (RFC 6047).
 
-Addresses are checked as `email.headerregistry.Address` objects: a display name such as
-"Amina\\r\\nBcc: x@evil" is flattened to one line, and anything that does not parse as a
-single mailbox is refused with `ValueError`. Address headers (From, Sender, To, Reply-To)
-are then written by `address_header`, never folded by the email package: its folder drops
-the quotes of a long quoted display name ("Diallo, Amina (...)") when it breaks the line,
-so one recipient reads as two (CPython gh-80222, fixed only in 3.12.9/3.13.2). Other
-headers are set through the email package under `email.policy.SMTP`.
+Addresses go through `addresses.mailbox` (one valid mailbox, on one line, or ValueError)
+and their headers are written by `addresses.address_header`, never folded by the email
+package (see `addresses` for why). Other headers are set through the email package under
+`email.policy.SMTP`.
 """
 
 from __future__ import annotations
 
-import base64
 import random
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
+
 # The stdlib's own body encoders (what EmailMessage.set_content uses), so prepared
 # messages choose the same transfer encoding byte for byte; tests compare both paths.
 from email.contentmanager import _encode_base64, _encode_text
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, getaddresses, parseaddr
+from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
-
-
-def one_line(value: str | None) -> str:
-    """`value` with line breaks and control characters collapsed to single spaces."""
-    return " ".join(_LINE_BREAKS.sub(" ", value or "").split())
-
-
-def mailbox(value: str | Address | tuple[str, str]) -> Address:
-    """An `Address` from "Name <a@b>", (name, address) or an Address; refuses anything else.
-
-    Raises ValueError for empty, multiple or malformed addresses, and for addresses that
-    carry control characters (header injection attempts).
-    """
-    if isinstance(value, Address):
-        name, address = value.display_name, value.addr_spec
-    elif isinstance(value, tuple):
-        name, address = value
-    else:
-        if _LINE_BREAKS.search(value or ""):
-            raise ValueError("address contains a line break or control character")
-        parsed = getaddresses([value])
-        if len(parsed) != 1:
-            raise ValueError(f"expected one address, got {value!r}")
-        name, address = parsed[0]
-    address = (address or "").strip()
-    if not address or _LINE_BREAKS.search(address) or " " in address or address.count("@") != 1:
-        raise ValueError(f"not a valid email address: {address!r}")
-    local, _, domain = address.rpartition("@")
-    if not local or not domain:
-        raise ValueError(f"not a valid email address: {address!r}")
-    return Address(display_name=one_line(name), username=local, domain=domain)
-
+from panel_app.mail.addresses import address_header, mailbox, one_line
 
 #: Messages built with the email package keep the address headers exactly as
 #: `address_header` folded them (the generator would otherwise refold long lines).
@@ -78,7 +43,7 @@ def _base(*, to, subject: str, from_=None, sender=None, reply_to=None, message_i
     if reply_to:
         message.set_raw("Reply-To", address_header("Reply-To", [mailbox(reply_to)]))
     message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     if message_id:
         message["Message-ID"] = message_id
     # Tell auto-responders and mailing lists this is machine-sent (RFC 3834).
@@ -101,7 +66,7 @@ def simple_message(*, to, subject: str, text: str, from_, html: str | None = Non
 
 def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | None, method: str | None,
                        from_, sender=None, reply_to=None, message_id: str | None = None,
-                       language: str | None = None) -> "EmailMessage | PreparedMessage":
+                       language: str | None = None) -> EmailMessage | PreparedMessage:
     """An iMIP message: multipart/mixed [ multipart/alternative [ text/plain, text/html,
     text/calendar; method=...; charset=UTF-8 ], invite.ics attachment ].
 
@@ -134,7 +99,7 @@ def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | N
     if reply_box is not None:
         head.append(_address_header("Reply-To", reply_box))
     head.append(_cached_header("Subject", one_line(subject)))
-    head.append(_cached_header("Date", format_datetime(datetime.now(timezone.utc))))
+    head.append(_cached_header("Date", format_datetime(datetime.now(UTC))))
     if message_id:
         head.append(_message_id_header(message_id))
     head.append(b"Auto-Submitted: auto-generated\r\n")
@@ -149,7 +114,8 @@ def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | N
                          b"charset=\"utf-8\"; method=\"" + method.encode() + b"\"\r\n\r\n" + _wire(payload))
         inner, inner_boundary = _multipart([text_part, html_part, calendar_part])
         alternative = b"Content-Type: multipart/alternative;\r\n boundary=\"" + inner_boundary + b"\"\r\n\r\n" + inner
-        attachment = (b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\n"
+        attachment = (b"Content-Transfer-Encoding: base64\r\n"
+                      b"Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
                       b"Content-Type: application/ics; name=\"invite.ics\"\r\n\r\n"
                       + _wire(_encode_base64(ics, SMTP.max_line_length)))
         body, boundary = _multipart([alternative, attachment])
@@ -211,95 +177,17 @@ def _address_header(name: str, *boxes: Address) -> bytes:
     if len(boxes) == 1 and name != "To":
         box = boxes[0]
         return _cached_address_header(name, box.display_name, box.username, box.domain)
-    return f"{name}: {address_header(name, list(boxes))}\r\n".encode("utf-8")
+    return f"{name}: {address_header(name, list(boxes))}\r\n".encode()
 
 
 @lru_cache(maxsize=256)
 def _cached_address_header(name: str, display_name: str, username: str, domain: str) -> bytes:
     # Senders repeat across a burst of invites: write each once.
     box = Address(display_name=display_name, username=username, domain=domain)
-    return f"{name}: {address_header(name, [box])}\r\n".encode("utf-8")
+    return f"{name}: {address_header(name, [box])}\r\n".encode()
 
 
-#: RFC 5322 §3.2.3 atext: words made of it need no quoting in a display name.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_PHRASE = re.compile(rf"{_ATEXT}(?: {_ATEXT})*")
 _PLAIN_MESSAGE_ID = re.compile(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+>")
-#: RFC 5322 §2.1.1: lines SHOULD be at most 78 characters; RFC 2047 §2: an encoded word at most 75.
-_LINE = 78
-_WORD = 75
-#: RFC 2047 §5 (3): characters an encoded word in a phrase may carry unencoded ("_" is a space).
-_Q_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
-
-
-def address_header(name: str, boxes: list[Address]) -> str:
-    """The value of the address header `name` (From, To...), folded with CRLF + space; ASCII
-    except for internationalised addresses (which need SMTPUTF8 anyway).
-
-    Every line break falls between whole tokens: plain words, a quoted display name kept on
-    one line, RFC 2047 encoded words (for names that are not ASCII or too long to quote on a
-    line) and `<address>`. Nothing can be split inside a quoted string, so unfolding and
-    parsing the header always gives back exactly these mailboxes.
-    """
-    room = _LINE - len(name) - 2  # what the first line holds after "Name: "; later lines hold more
-    tokens: list[str] = []
-    for index, box in enumerate(boxes):
-        words = _display_words(box.display_name, room)
-        words.append(f"<{box.addr_spec}>" if words else box.addr_spec)
-        if index < len(boxes) - 1:
-            words[-1] += ","
-        tokens += words
-    lines = [tokens[0]]
-    for token in tokens[1:]:
-        limit = room if len(lines) == 1 else _LINE - 1
-        if len(lines[-1]) + 1 + len(token) > limit:
-            lines.append(token)
-        else:
-            lines[-1] += " " + token
-    return "\r\n ".join(lines)
-
-
-def _display_words(display_name: str, room: int) -> list[str]:
-    if not display_name:
-        return []
-    words = display_name.split(" ")
-    if _PLAIN_PHRASE.fullmatch(display_name) and "=?" not in display_name and max(map(len, words)) < room:
-        return words  # ("=?" would read as an encoded word: quoted below)
-    if display_name.isascii() and display_name.isprintable():
-        quoted = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        if len(quoted) <= room:
-            return [quoted]
-    return _encoded_words(display_name, min(room, _WORD))
-
-
-def _encoded_words(text: str, size: int) -> list[str]:
-    """`text` as RFC 2047 encoded words of at most `size` characters, whole characters each
-    (RFC 2047 §5); Q encoding when it is not longer than base64."""
-    q_parts = ["_" if c == " " else c if c in _Q_SAFE else "".join(f"={b:02X}" for b in c.encode("utf-8"))
-               for c in text]
-    use_q = sum(map(len, q_parts)) <= _b64_length(text)
-    room = size - len("=?utf-8?q??=")
-    words: list[str] = []
-    chunk: list[str] = []
-    for char, q in zip(text, q_parts):
-        candidate = chunk + [q if use_q else char]
-        length = sum(map(len, candidate)) if use_q else _b64_length("".join(candidate))
-        if chunk and length > room:
-            words.append(_word(chunk, use_q))
-            candidate = [q if use_q else char]
-        chunk = candidate
-    words.append(_word(chunk, use_q))
-    return words
-
-
-def _b64_length(text: str) -> int:
-    return 4 * -(-len(text.encode("utf-8")) // 3)
-
-
-def _word(chunk: list[str], use_q: bool) -> str:
-    if use_q:
-        return f"=?utf-8?q?{''.join(chunk)}?="
-    return f"=?utf-8?b?{base64.b64encode(''.join(chunk).encode('utf-8')).decode('ascii')}?="
 
 
 def _message_id_header(message_id: str) -> bytes:

@@ -200,7 +200,7 @@ def deliver_due(session: Session, *, now: datetime, registration_id: int | None 
 
     rendered: dict[int, messages.Rendered] = {}
     results = messages.render_batch(session, batch, now=now, config=config, on_error=on_error)
-    for notification, result in zip(batch, results):
+    for notification, result in zip(batch, results, strict=True):
         if notification.id in failed_render:
             continue
         if result is None:

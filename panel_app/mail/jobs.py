@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
+import panel_app.mail.receivers  # noqa: F401  (connects the registration and privacy receivers)
 from panel_app.extensions import db
-from panel_app.mail import receivers  # noqa: F401  (connects the registration and privacy receivers)
 from panel_app.mail import services, signals
 from panel_app.models import utcnow
 from panel_app.queue import crontab, queue

@@ -237,7 +237,8 @@ def _render_one(notification: Notification, *, now: datetime, config, cache: Bat
             sequence = _sequence_for(registration, fingerprint, previous)
             ics = content.registration_ics(registration, method=method, sequence=sequence, dtstamp=now,
                                            locale=locale, manage=manage, config=config, text=text)
-        links = content.registration_links(registration, manage=manage, locale=locale, text=text) if show_links else None
+        links = (content.registration_links(registration, manage=manage, locale=locale, text=text)
+                 if show_links else None)
         join_url = registration.join_url if show_links else None
         manage_shown = manage if registration.is_active else None
         skeleton = cache.get(

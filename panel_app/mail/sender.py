@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import getaddresses, parseaddr
@@ -64,7 +63,8 @@ def _classify(exc: Exception) -> MailError:
 
 def _needs_reconnect(exc: Exception) -> bool:
     """Connection-level failures: the next message needs a new connection."""
-    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)) and not isinstance(exc, smtplib.SMTPResponseException)
+    return (isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
+            and not isinstance(exc, smtplib.SMTPResponseException))
 
 
 @dataclass
@@ -83,7 +83,8 @@ class SmtpSender:
     def _connect(self) -> smtplib.SMTP:
         try:
             if self.use_ssl:
-                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                          context=ssl.create_default_context())
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.use_tls and not self.use_ssl:
@@ -91,7 +92,7 @@ class SmtpSender:
             if self.username:
                 client.login(self.username, self.password or "")
             return client
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise _classify(exc) from exc
 
     def _send_one(self, client: smtplib.SMTP, message: EmailMessage) -> None:
@@ -194,7 +195,7 @@ class OutboxSender:
     def send(self, message: EmailMessage) -> Path:
         folder = Path(self.path)
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
         # The message's own policy (compose.POLICY keeps its address headers as written),
         # with UTF-8 headers only when an address needs them, as smtplib does for SMTPUTF8.

@@ -47,7 +47,8 @@ def subject_and_intro(kind: str, title: str, when: str) -> tuple[str, list[str]]
         ]
     if kind == K.EVENT_UPDATED:
         return _("Updated: %(title)s", title=title), [
-            _("The details of the panel have changed. Please see the new details below; the updated calendar invitation is attached."),
+            _("The details of the panel have changed. Please see the new details below; "
+              "the updated calendar invitation is attached."),
         ]
     if kind == K.EVENT_CANCELLED:
         return _("Cancelled: %(title)s", title=title), [
@@ -59,7 +60,8 @@ def subject_and_intro(kind: str, title: str, when: str) -> tuple[str, list[str]]
         ]
     if kind == K.DETAILS:
         return _("Your registration details: %(title)s", title=title), [
-            _("Someone, probably you, tried to register again with this email address. You are already registered: here are your details."),
+            _("Someone, probably you, tried to register again with this email address. "
+              "You are already registered: here are your details."),
         ]
     if kind == K.REMINDER:
         return _("Reminder: %(title)s, %(when)s", title=title, when=when), [

@@ -82,7 +82,8 @@ def test_worker_killed_mid_send_then_restarted_delivers_the_invite_exactly_once(
         notes = db.session.scalars(sa.select(Notification)).all()
         assert [n.state for n in notes] == [NotificationState.SENDING]
         # Time passes: the dead worker's lease (minutes long) expires.
-        db.session.execute(sa.update(Notification).values(lease_expires_at=notes[0].lease_expires_at - timedelta(hours=1)))
+        expired = notes[0].lease_expires_at - timedelta(hours=1)
+        db.session.execute(sa.update(Notification).values(lease_expires_at=expired))
         db.session.commit()
 
     smtp = SmtpServer(free_port())

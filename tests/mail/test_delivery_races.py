@@ -92,7 +92,8 @@ def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_newer_attempt(
     # A's outcome belonged to attempt 1 and changed nothing: B's delivery stands.
     assert (notification.state, notification.attempts, notification.last_error) == ("sent", 2, None)
     registration = db.session.get(Registration, confirmed.id)
-    assert (registration.invite_state, registration.invite_attempts, registration.invite_last_error) == ("done", 2, None)
+    assert (registration.invite_state, registration.invite_attempts, registration.invite_last_error) == (
+        "done", 2, None)
     assert services.deliver_until_done(db.session, now_fn=lambda: now + timedelta(days=1)).sent == 0
     assert len(smtp_server.messages) == 1
 
@@ -115,7 +116,8 @@ def test_a_registrants_next_message_waits_while_their_previous_one_is_in_flight(
     later = now + timedelta(minutes=5)  # A's failed attempt has backed off and is due again
     assert services.deliver_until_done(db.session, now_fn=lambda: later).sent == 2
     subjects = [m["Subject"] for m in smtp_server.messages]
-    assert subjects[0].startswith("Inscripción confirmada") and subjects[1].startswith("Datos de su inscripción"), subjects
+    assert subjects[0].startswith("Inscripción confirmada"), subjects
+    assert subjects[1].startswith("Datos de su inscripción"), subjects
 
 
 def test_reminders_skip_people_confirmed_after_the_reminder_window_opened(

@@ -30,7 +30,7 @@ def _people(make_registration, event, count):
     names = [("María-José", "Ñúñez-Öztürk"), ("Amina", "Diallo, Jr."), ("Zoë", "Ødegård"), ("Jean-Pierre", "Müller")]
     return [make_registration(event, first_name=first, last_name=last, language="es",
                               email=f"person{n}@parlamento.example")[0]
-            for n, (first, last) in zip(range(count), names * count)]
+            for n, (first, last) in zip(range(count), names * count, strict=False)]
 
 
 def test_each_recipient_gets_one_copy_even_when_the_message_is_queued_again(
