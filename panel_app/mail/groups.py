@@ -102,9 +102,17 @@ def group_message_progress(session: Session, message_ids: Iterable[int]) -> dict
     }
 
 
+def refresh_unfinished(session: Session, *, now: datetime) -> None:
+    """Settle messages still marked pending whose copies are all settled (a worker that
+    died between recording its last copy and updating the message); for the sweep."""
+    pending = sa.select(GroupMessage.id).where(GroupMessage.state == MessageState.PENDING)
+    refresh_states(session, session.scalars(pending).all(), now=now)
+
+
 def refresh_states(session: Session, message_ids: Iterable[int], *, now: datetime) -> None:
-    """Bring each message's state (and when it finished) in line with its copies."""
-    figures = group_message_progress(session, message_ids)
+    """Bring each message's state (and when it finished) in line with its copies; a message
+    without copies yet (not handed over) is left as it is."""
+    figures = {i: f for i, f in group_message_progress(session, message_ids).items() if f.total}
     messages = session.scalars(sa.select(GroupMessage).where(GroupMessage.id.in_(list(figures)))).all()
     for message in messages:
         state = figures[message.id].state

@@ -53,8 +53,12 @@ def _enqueue_delivery(registration_id, **_):
 
 @queue.periodic_task(crontab(minute="*"))
 def reconcile_mail():
-    """Every minute: send anything due (retries after backoff, expired leases, lost jobs)."""
-    return _deliver(None).sent
+    """Every minute: send anything due (retries after backoff, expired leases, lost jobs),
+    then settle group messages whose copies are all settled."""
+    sent = _deliver(None).sent
+    services.refresh_unfinished(db.session, now=utcnow())
+    db.session.commit()
+    return sent
 
 
 @queue.periodic_task(crontab(minute="*/5"))

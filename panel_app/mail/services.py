@@ -20,7 +20,7 @@ from panel_app.mail.delivery import (
     deliver_until_done,
     due_ids,
 )
-from panel_app.mail.groups import Progress, group_message_progress, queue_group_message
+from panel_app.mail.groups import Progress, group_message_progress, queue_group_message, refresh_unfinished
 from panel_app.mail.queueing import personal_link_arrived, queue_message, request_invite
 from panel_app.mail.reminders import reminder_offsets, schedule_reminders
 
@@ -37,6 +37,7 @@ __all__ = [
     "group_message_progress",
     "queue_group_message",
     "queue_message",
+    "refresh_unfinished",
     "reminder_offsets",
     "request_invite",
     "schedule_reminders",

@@ -15,10 +15,12 @@ BODY = "Estimados colegas:\n\nEl enlace de interpretación al español cambia. �
 
 
 def _message(db, event, subject="Canal español: nuevo enlace"):
-    author = User(email="organiser@ipu.example.org", role="organiser")
-    author.set_password("correct horse battery")
-    db.session.add(author)
-    db.session.flush()
+    author = db.session.scalar(sa.select(User).where(User.email == "organiser@ipu.example.org"))
+    if author is None:
+        author = User(email="organiser@ipu.example.org", role="organiser")
+        author.set_password("correct horse battery")
+        db.session.add(author)
+        db.session.flush()
     message = GroupMessage(event_id=event.id, created_by_id=author.id, created_by=author.email, subject=subject,
                            body=BODY, filters={"language": "es"}, created_at=utcnow())
     db.session.add(message)
@@ -192,3 +194,25 @@ def test_the_upgrade_moves_recorded_copies_to_notification_rows_and_pending_ones
     assert waiting_email in mail.read_text()
     db.session.expire_all()
     assert db.session.get(GroupMessage, message_id).state == "failed"
+
+
+def test_the_sweep_settles_a_message_whose_last_update_was_lost_and_leaves_unqueued_ones_pending(
+    app, db, make_event, make_registration, outbox, drain
+):
+    from panel_app.mail.jobs import reconcile_mail
+
+    event = make_event()
+    delivered = _message(db, event, subject="Programme")
+    services.queue_group_message(db.session, delivered, _people(make_registration, event, 2), now=utcnow())
+    db.session.commit()
+    drain()
+    # The worker died after recording its last copy, before updating the message.
+    db.session.execute(sa.update(GroupMessage).values(state="pending", finished_at=None))
+    not_yet_queued = _message(db, event, subject="Not handed over yet")
+    db.session.commit()
+
+    assert reconcile_mail() == 0
+    db.session.expire_all()
+    assert db.session.get(GroupMessage, delivered.id).state == "sent"
+    assert db.session.get(GroupMessage, delivered.id).finished_at is not None
+    assert db.session.get(GroupMessage, not_yet_queued.id).state == "pending"
