@@ -205,9 +205,7 @@ def deliver_due(session: Session, *, now: datetime, registration_id: int | None 
             continue
         if result is None:
             if _record(session, notification.id, claims[notification.id], {"state": NotificationState.SKIPPED}):
-                if notification.kind in messages.CALENDAR_KINDS:
-                    invite_state.skipped(session, notification.registration, messages.CALENDAR_KINDS,
-                                         except_id=notification.id)
+                invite_state.skipped(session, notification)
             report.skipped += 1
         else:
             rendered[notification.id] = result
@@ -240,8 +238,8 @@ def _settle(session: Session, notification_id: int, token: int, result: messages
         values = {"state": NotificationState.SENT, "sent_at": now, "last_error": None}
         if result.method:
             values.update(sequence_sent=result.sequence, fingerprint=result.fingerprint)
-        if _record(session, notification_id, token, values) and notification.kind in messages.CALENDAR_KINDS:
-            invite_state.sent(notification.registration, attempts=token, sequence=result.sequence)
+        if _record(session, notification_id, token, values):
+            invite_state.sent(notification, attempts=token, sequence=result.sequence)
         return "sent"
     permanent = isinstance(outcome, PermanentMailError)
     return "failed" if _fail_attempt(session, notification, token, str(outcome), now, config,
@@ -274,8 +272,8 @@ def _fail_attempt(session: Session, notification: Notification, token: int, erro
         values["state"] = NotificationState.FAILED
     else:
         values.update(state=NotificationState.PENDING, next_attempt_at=next_at)
-    if _record(session, notification.id, token, values) and notification.kind in messages.CALENDAR_KINDS:
-        invite_state.failed_attempt(notification.registration, attempts=token, error=error, next_attempt_at=next_at)
+    if _record(session, notification.id, token, values):
+        invite_state.failed_attempt(notification, attempts=token, error=error, next_attempt_at=next_at)
     log.warning("mail %s to registration %s failed (attempt %s%s): %s", notification.id,
                 notification.registration_id, token, ", giving up" if give_up else "", error)
     return give_up

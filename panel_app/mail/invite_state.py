@@ -1,10 +1,11 @@
 """The invite state on the registration row: this module is its only writer.
 
 `Registration.invite_*` mirror the latest invite-carrying notification (an invite, an
-update or a withdrawal: `messages.CALENDAR_KINDS`), so the console can filter, show and
-export it without reading the notification rows. The rows stay the source of truth; these
-functions are called by the mail services at each step of a row's life (queued, sent,
-failed, skipped) and by the mail listeners (registration created, personal data erased).
+update or a withdrawal: `CALENDAR_KINDS`), so the console can filter, show and export it
+without reading the notification rows. The rows stay the source of truth; the mail services
+report each step of a row's life here (queued, sent, failed, skipped), for every kind, and
+this module decides what the registration shows; the mail listeners report registrations
+created and personal data erased.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from panel_app.models import Notification, NotificationState, Registration, SyncState
+from panel_app.models import CALENDAR_KINDS, Notification, NotificationState, Registration, SyncState
 
 
-def pending(registration: Registration, now: datetime) -> None:
-    """An invite, update or withdrawal is queued and due now."""
+def queued(registration: Registration, kind: str, now: datetime) -> None:
+    """A message of `kind` is queued (or a waiting invite will carry a change) and due now."""
+    if kind not in CALENDAR_KINDS:
+        return
     registration.invite_state = SyncState.PENDING
     registration.invite_attempts = 0
     registration.invite_next_attempt_at = now
@@ -34,7 +37,10 @@ def no_invite(registration: Registration) -> None:
     registration.invite_last_error = None
 
 
-def sent(registration: Registration, *, attempts: int, sequence: int | None) -> None:
+def sent(notification: Notification, *, attempts: int, sequence: int | None) -> None:
+    if notification.kind not in CALENDAR_KINDS:
+        return
+    registration = notification.registration
     registration.invite_state = SyncState.DONE
     registration.invite_attempts = attempts
     registration.invite_next_attempt_at = None
@@ -43,22 +49,28 @@ def sent(registration: Registration, *, attempts: int, sequence: int | None) -> 
         registration.invite_sequence = sequence
 
 
-def failed_attempt(registration: Registration, *, attempts: int, error: str, next_attempt_at: datetime | None) -> None:
+def failed_attempt(notification: Notification, *, attempts: int, error: str, next_attempt_at: datetime | None) -> None:
     """An attempt failed; `next_attempt_at` None means the message was given up."""
+    if notification.kind not in CALENDAR_KINDS:
+        return
+    registration = notification.registration
     registration.invite_state = SyncState.PENDING if next_attempt_at else SyncState.FAILED
     registration.invite_attempts = attempts
     registration.invite_last_error = error
     registration.invite_next_attempt_at = next_attempt_at
 
 
-def skipped(session: Session, registration: Registration, calendar_kinds, *, except_id: int) -> None:
+def skipped(session: Session, notification: Notification) -> None:
     """A calendar message turned out irrelevant at send time: back to what was sent before,
     unless another calendar message is still on its way."""
+    if notification.kind not in CALENDAR_KINDS:
+        return
+    registration = notification.registration
     others = session.scalar(
         sa.select(sa.func.count()).where(
             Notification.registration_id == registration.id,
-            Notification.id != except_id,
-            Notification.kind.in_([str(k) for k in calendar_kinds]),
+            Notification.id != notification.id,
+            Notification.kind.in_([str(k) for k in CALENDAR_KINDS]),
             Notification.state.in_([NotificationState.PENDING, NotificationState.SENDING]),
         )
     )

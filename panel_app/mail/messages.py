@@ -19,14 +19,17 @@ from panel_app.events.timefmt import event_time
 from panel_app.mail import bodies
 from panel_app.mail.compose import invitation_message, simple_message
 from panel_app.mail.texts import subject_and_intro
-from panel_app.models import EventStatus, Notification, NotificationKind, NotificationState, RegistrationStatus
+from panel_app.models import (
+    CANCEL_KINDS,
+    REQUEST_KINDS,
+    EventStatus,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    RegistrationStatus,
+)
 
 K = NotificationKind
-#: Kinds whose email carries the personal invite (METHOD:REQUEST).
-REQUEST_KINDS = frozenset({K.CONFIRMED, K.APPROVED, K.PROMOTED, K.EVENT_UPDATED, K.INVITE})
-#: Kinds that withdraw the invite (METHOD:CANCEL) when one was sent before.
-CANCEL_KINDS = frozenset({K.CANCELLED, K.EVENT_CANCELLED})
-CALENDAR_KINDS = REQUEST_KINDS | CANCEL_KINDS
 
 
 @dataclass

@@ -14,8 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from panel_app.core.after_commit import after_commit
-from panel_app.mail import invite_state, messages, signals
+from panel_app.mail import invite_state, signals
 from panel_app.models import (
+    CALENDAR_KINDS,
+    CANCEL_KINDS,
+    REQUEST_KINDS,
     EventStatus,
     Notification,
     NotificationKind,
@@ -57,23 +60,23 @@ def queue_message(session: Session, registration: Registration, kind: str, *, no
     `deliver=False` leaves the start of delivery to the caller (bulk queueing).
     """
     kind = NotificationKind(kind)
-    if kind in messages.REQUEST_KINDS:
+    if kind in REQUEST_KINDS:
         waiting = session.scalars(
             sa.select(Notification.id).where(
                 Notification.registration_id == registration.id,
-                Notification.kind.in_([k.value for k in messages.REQUEST_KINDS]),
+                Notification.kind.in_([k.value for k in REQUEST_KINDS]),
                 Notification.state == NotificationState.PENDING,
             )
         ).all()
         if any(_touch_pending(session, notification_id, now) for notification_id in waiting):
-            invite_state.pending(registration, now)
+            invite_state.queued(registration, kind, now)
             if deliver:
                 schedule_delivery(session, registration.id)
             return None
-    if kind in messages.REQUEST_KINDS:
+    if kind in REQUEST_KINDS:
         method = "REQUEST"
     else:
-        method = "CANCEL" if kind in messages.CANCEL_KINDS else None
+        method = "CANCEL" if kind in CANCEL_KINDS else None
     notification = Notification(
         registration_id=registration.id,
         kind=kind,
@@ -85,8 +88,7 @@ def queue_message(session: Session, registration: Registration, kind: str, *, no
         created_at=now,
     )
     session.add(notification)
-    if kind in messages.CALENDAR_KINDS:
-        invite_state.pending(registration, now)
+    invite_state.queued(registration, kind, now)
     session.flush()
     if deliver:
         schedule_delivery(session, registration.id)
@@ -96,7 +98,7 @@ def queue_message(session: Session, registration: Registration, kind: str, *, no
 def registration_created(session: Session, registration: Registration, kind: str, *, now: datetime) -> None:
     """A new or re-opened registration: its first message, and its invite state from scratch
     (pending when the message carries the invite, none until a seat is confirmed)."""
-    if kind not in messages.CALENDAR_KINDS:
+    if kind not in CALENDAR_KINDS:
         invite_state.no_invite(registration)
     queue_message(session, registration, kind, now=now)
 

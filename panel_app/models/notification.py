@@ -34,6 +34,15 @@ class NotificationKind(enum.StrEnum):
     GROUP_MESSAGE = "group_message"  # an organiser's message to a group (subject, body: the GroupMessage)
 
 
+K = NotificationKind
+#: Kinds whose email carries the personal invite (METHOD:REQUEST).
+REQUEST_KINDS = frozenset({K.CONFIRMED, K.APPROVED, K.PROMOTED, K.EVENT_UPDATED, K.INVITE})
+#: Kinds that withdraw the invite (METHOD:CANCEL) when one was sent before.
+CANCEL_KINDS = frozenset({K.CANCELLED, K.EVENT_CANCELLED})
+#: Kinds with a calendar part; the registration's invite state mirrors the latest of them.
+CALENDAR_KINDS = REQUEST_KINDS | CANCEL_KINDS
+
+
 class NotificationState(enum.StrEnum):
     PENDING = "pending"  # waiting to be sent (next_attempt_at says when)
     SENDING = "sending"  # claimed by a worker until lease_expires_at
