@@ -158,7 +158,8 @@ def main(count: int = 1000) -> None:
             built = [r.message for r in messages.render_batch(db.session, notifications, now=now, config=config)]
             wire = [bytes(m) for m in built]
             build_seconds = time.perf_counter() - t0
-            prebuilt = [([a for _, a in getaddresses([str(m["To"])])], data) for m, data in zip(built, wire)]
+            prebuilt = [([a for _, a in getaddresses([str(m["To"])])], data)
+                        for m, data in zip(built, wire, strict=True)]
 
             # 2. Baseline: a bare smtplib loop on the prebuilt bytes.
             bare_seconds = bare_loop(port, prebuilt)
@@ -200,7 +201,8 @@ def main(count: int = 1000) -> None:
     print(f"build (render from rows + flatten to bytes): {count / build_seconds:,.0f} invites/s "
           f"({1000 * build_seconds / count:.2f} ms per invite)")
     print(f"bare smtplib loop, prebuilt bytes (baseline): {rate(bare_seconds)}")
-    print(f"BUILD + SEND: {rate(build_send_seconds)}; ratio to bare {bare_seconds / build_send_seconds:.2f} (goal >= 0.8)")
+    print(f"BUILD + SEND: {rate(build_send_seconds)}; ratio to bare {bare_seconds / build_send_seconds:.2f} "
+          "(goal >= 0.8)")
     print(f"send only (SmtpSender.send_many on prebuilt messages): {rate(send_seconds)}; "
           f"ratio to bare {bare_seconds / send_seconds:.2f}")
     print(f"full pipeline (claim + build + send + record, SQLite): {rate(pipeline_seconds)}; "

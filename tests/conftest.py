@@ -177,11 +177,10 @@ def outbox(app, monkeypatch, tmp_path):
 @pytest.fixture
 def empty_queue(app):
     """Start (and end) the test with an empty job queue; after-commit jobs pile up otherwise."""
-    from panel_app.queue import queue
-
-    queue.huey.flush()
+    huey = app.extensions["job_queue"].huey  # this app's queue, whichever app was built last
+    huey.flush()
     yield
-    queue.huey.flush()
+    huey.flush()
 
 
 def utc(*args) -> datetime:

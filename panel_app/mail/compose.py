@@ -1,9 +1,9 @@
 """Building email messages: plain messages and iMIP invitations (RFC 6047).
 
-Headers are set through `email.headerregistry` objects under `email.policy.SMTP`, never
-by pasting strings: a display name such as "Amina\\r\\nBcc: x@evil" is flattened to one
-line and encoded as a phrase, so it cannot add a header. Addresses that do not parse as a
-single mailbox are refused with `ValueError`.
+Addresses go through `addresses.mailbox` (one valid mailbox, on one line, or ValueError)
+and their headers are written by `addresses.address_header`, never folded by the email
+package (see `addresses` for why). Other headers are set through the email package under
+`email.policy.SMTP`.
 """
 
 from __future__ import annotations
@@ -11,65 +11,39 @@ from __future__ import annotations
 import random
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes
+
 # The stdlib's own body encoders (what EmailMessage.set_content uses), so prepared
 # messages choose the same transfer encoding byte for byte; tests compare both paths.
 from email.contentmanager import _encode_base64, _encode_text
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, getaddresses, parseaddr
+from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
+from panel_app.mail.addresses import address_header, mailbox, one_line
 
-
-def one_line(value: str | None) -> str:
-    """`value` with line breaks and control characters collapsed to single spaces."""
-    return " ".join(_LINE_BREAKS.sub(" ", value or "").split())
-
-
-def mailbox(value: str | Address | tuple[str, str]) -> Address:
-    """An `Address` from "Name <a@b>", (name, address) or an Address; refuses anything else.
-
-    Raises ValueError for empty, multiple or malformed addresses, and for addresses that
-    carry control characters (header injection attempts).
-    """
-    if isinstance(value, Address):
-        name, address = value.display_name, value.addr_spec
-    elif isinstance(value, tuple):
-        name, address = value
-    else:
-        if _LINE_BREAKS.search(value or ""):
-            raise ValueError("address contains a line break or control character")
-        parsed = getaddresses([value])
-        if len(parsed) != 1:
-            raise ValueError(f"expected one address, got {value!r}")
-        name, address = parsed[0]
-    address = (address or "").strip()
-    if not address or _LINE_BREAKS.search(address) or " " in address or address.count("@") != 1:
-        raise ValueError(f"not a valid email address: {address!r}")
-    local, _, domain = address.rpartition("@")
-    if not local or not domain:
-        raise ValueError(f"not a valid email address: {address!r}")
-    return Address(display_name=one_line(name), username=local, domain=domain)
+#: Messages built with the email package keep the address headers exactly as
+#: `address_header` folded them (the generator would otherwise refold long lines).
+POLICY = SMTP.clone(refold_source="none")
 
 
 def _base(*, to, subject: str, from_=None, sender=None, reply_to=None, message_id: str | None = None) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     if from_ is not None:
-        message["From"] = mailbox(from_)
+        message.set_raw("From", address_header("From", [mailbox(from_)]))
     if sender is not None:
         sender_box = mailbox(sender)
         if from_ is None or sender_box.addr_spec.lower() != mailbox(from_).addr_spec.lower():
-            message["Sender"] = sender_box
+            message.set_raw("Sender", address_header("Sender", [sender_box]))
     recipients = to if isinstance(to, list) else [to]
-    message["To"] = [mailbox(r) for r in recipients]
+    message.set_raw("To", address_header("To", [mailbox(r) for r in recipients]))
     if reply_to:
-        message["Reply-To"] = mailbox(reply_to)
+        message.set_raw("Reply-To", address_header("Reply-To", [mailbox(reply_to)]))
     message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     if message_id:
         message["Message-ID"] = message_id
     # Tell auto-responders and mailing lists this is machine-sent (RFC 3834).
@@ -77,19 +51,13 @@ def _base(*, to, subject: str, from_=None, sender=None, reply_to=None, message_i
     return message
 
 
-def simple_message(*, to, subject: str, text: str, html: str | None = None, reply_to=None,
-                   from_=None, sender=None) -> EmailMessage:
+def simple_message(*, to, subject: str, text: str, from_, html: str | None = None, reply_to=None,
+                   sender=None, message_id: str | None = None) -> EmailMessage:
     """A plain (optionally also HTML) message, e.g. an organiser's note to a group.
 
-    `to` is one address or a list ("Name <a@b>", (name, address) or Address). From: defaults
-    to the app's MAIL_DEFAULT_SENDER when called inside the app.
+    `to` is one address or a list ("Name <a@b>", (name, address) or Address).
     """
-    if from_ is None:
-        from flask import current_app, has_app_context
-
-        if has_app_context():
-            from_ = current_app.config["MAIL_DEFAULT_SENDER"]
-    message = _base(to=to, subject=subject, from_=from_, sender=sender, reply_to=reply_to)
+    message = _base(to=to, subject=subject, from_=from_, sender=sender, reply_to=reply_to, message_id=message_id)
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
@@ -98,7 +66,7 @@ def simple_message(*, to, subject: str, text: str, html: str | None = None, repl
 
 def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | None, method: str | None,
                        from_, sender=None, reply_to=None, message_id: str | None = None,
-                       language: str | None = None) -> "EmailMessage | PreparedMessage":
+                       language: str | None = None) -> EmailMessage | PreparedMessage:
     """An iMIP message: multipart/mixed [ multipart/alternative [ text/plain, text/html,
     text/calendar; method=...; charset=UTF-8 ], invite.ics attachment ].
 
@@ -127,11 +95,11 @@ def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | N
     head = [_address_header("From", from_box)]
     if sender_box is not None and sender_box.addr_spec.lower() != from_box.addr_spec.lower():
         head.append(_address_header("Sender", sender_box))
-    head.append(_to_header(to_boxes))
+    head.append(_address_header("To", *to_boxes))
     if reply_box is not None:
         head.append(_address_header("Reply-To", reply_box))
     head.append(_cached_header("Subject", one_line(subject)))
-    head.append(_cached_header("Date", format_datetime(datetime.now(timezone.utc))))
+    head.append(_cached_header("Date", format_datetime(datetime.now(UTC))))
     if message_id:
         head.append(_message_id_header(message_id))
     head.append(b"Auto-Submitted: auto-generated\r\n")
@@ -146,7 +114,8 @@ def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | N
                          b"charset=\"utf-8\"; method=\"" + method.encode() + b"\"\r\n\r\n" + _wire(payload))
         inner, inner_boundary = _multipart([text_part, html_part, calendar_part])
         alternative = b"Content-Type: multipart/alternative;\r\n boundary=\"" + inner_boundary + b"\"\r\n\r\n" + inner
-        attachment = (b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\n"
+        attachment = (b"Content-Transfer-Encoding: base64\r\n"
+                      b"Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
                       b"Content-Type: application/ics; name=\"invite.ics\"\r\n\r\n"
                       + _wire(_encode_base64(ics, SMTP.max_line_length)))
         body, boundary = _multipart([alternative, attachment])
@@ -204,30 +173,21 @@ def _cached_header(name: str, value: str) -> bytes:
     return _header(name, value)
 
 
+def _address_header(name: str, *boxes: Address) -> bytes:
+    if len(boxes) == 1 and name != "To":
+        box = boxes[0]
+        return _cached_address_header(name, box.display_name, box.username, box.domain)
+    return f"{name}: {address_header(name, list(boxes))}\r\n".encode()
+
+
 @lru_cache(maxsize=256)
 def _cached_address_header(name: str, display_name: str, username: str, domain: str) -> bytes:
-    return _header(name, Address(display_name=display_name, username=username, domain=domain))
+    # Senders repeat across a burst of invites: write each once.
+    box = Address(display_name=display_name, username=username, domain=domain)
+    return f"{name}: {address_header(name, [box])}\r\n".encode()
 
 
-def _address_header(name: str, box: Address) -> bytes:
-    return _cached_address_header(name, box.display_name, box.username, box.domain)
-
-
-#: Display names and addresses that need no quoting or encoding: written as they are,
-#: which is what the email package writes for them (checked by the tests).
-_PLAIN_PHRASE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _PLAIN_MESSAGE_ID = re.compile(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+>")
-
-
-def _to_header(boxes: list[Address]) -> bytes:
-    if len(boxes) == 1:
-        box = boxes[0]
-        line = f"To: {box.display_name} <{box.username}@{box.domain}>"
-        if (len(line) <= SMTP.max_line_length and _PLAIN_PHRASE.fullmatch(box.display_name)
-                and _DOT_ATOM.fullmatch(box.username) and _DOT_ATOM.fullmatch(box.domain)):
-            return line.encode("ascii") + b"\r\n"
-    return _header("To", boxes)
 
 
 def _message_id_header(message_id: str) -> bytes:

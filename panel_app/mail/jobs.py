@@ -1,4 +1,4 @@
-"""Mail jobs: thin wrappers around `mail.services` (load ids, deliver, commit).
+"""Mail jobs: thin wrappers around `mail.services` (deliver, commit).
 
 Retries are not Huey's: each attempt's outcome and the next attempt time are on the
 notification row, and the reconcile sweep every minute sends whatever is due, so a lost
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
+import panel_app.mail.receivers  # noqa: F401  (connects the registration and privacy receivers)
 from panel_app.extensions import db
-from panel_app.mail import receivers  # noqa: F401  (connects the registration signal receivers)
-from panel_app.mail import services
+from panel_app.mail import services, signals
 from panel_app.models import utcnow
 from panel_app.queue import crontab, queue
 
@@ -38,14 +38,27 @@ def deliver_registration_mail(registration_id: int):
 
 @queue.task()
 def deliver_all():
-    """Send every due message (enqueued after bulk changes: event update, reminders)."""
+    """Send every due message (enqueued after bulk changes: event update, reminders, group messages)."""
     return _deliver(None).sent
+
+
+@signals.delivery_due.connect
+def _enqueue_delivery(registration_id, **_):
+    """After a commit that queued mail: start its delivery."""
+    if registration_id is None:
+        deliver_all.enqueue()
+    else:
+        deliver_registration_mail.enqueue(registration_id)
 
 
 @queue.periodic_task(crontab(minute="*"))
 def reconcile_mail():
-    """Every minute: send anything due (retries after backoff, expired leases, lost jobs)."""
-    return _deliver(None).sent
+    """Every minute: send anything due (retries after backoff, expired leases, lost jobs),
+    then settle group messages whose copies are all settled."""
+    sent = _deliver(None).sent
+    services.refresh_unfinished(db.session, now=utcnow())
+    db.session.commit()
+    return sent
 
 
 @queue.periodic_task(crontab(minute="*/5"))

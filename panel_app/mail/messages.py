@@ -7,41 +7,44 @@ no longer makes sense (an invite for a registration cancelled meanwhile) is skip
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from panel_app.calendar import builder, content
 from panel_app.events.timefmt import event_time
-from panel_app.mail.compose import invitation_message
-from panel_app.models import EventStatus, Notification, NotificationKind, NotificationState, RegistrationStatus
+from panel_app.mail import bodies
+from panel_app.mail.compose import invitation_message, simple_message
+from panel_app.mail.texts import subject_and_intro
+from panel_app.models import (
+    CANCEL_KINDS,
+    REQUEST_KINDS,
+    EventStatus,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    RegistrationStatus,
+)
 
 K = NotificationKind
-#: Kinds whose email carries the personal invite (METHOD:REQUEST).
-REQUEST_KINDS = frozenset({K.CONFIRMED, K.APPROVED, K.PROMOTED, K.EVENT_UPDATED, K.INVITE})
-#: Kinds that withdraw the invite (METHOD:CANCEL) when one was sent before.
-CANCEL_KINDS = frozenset({K.CANCELLED, K.EVENT_CANCELLED})
-CALENDAR_KINDS = REQUEST_KINDS | CANCEL_KINDS
 
 
 @dataclass
 class Rendered:
-    message: object  # email.message.EmailMessage
+    message: object  # email.message.EmailMessage or compose.PreparedMessage
     method: str | None
     sequence: int | None
     fingerprint: str | None
 
 
-def _still_relevant(notification: Notification, now: datetime) -> bool:
+def still_relevant(notification: Notification, now: datetime) -> bool:
+    """Whether the message still makes sense now (else it is skipped, not sent)."""
     registration = notification.registration
+    if not registration.email:
+        return False  # erased: no address left to write to
     event = registration.event
     kind = notification.kind
     status = registration.status
@@ -58,7 +61,7 @@ def _still_relevant(notification: Notification, now: datetime) -> bool:
         return status == kind and not event_cancelled
     if kind == K.DETAILS:
         return registration.is_active
-    return True
+    return True  # group messages go to whoever the organiser chose
 
 
 def last_sent_calendar(session: Session, registration_id: int) -> Notification | None:
@@ -76,16 +79,20 @@ def last_sent_calendar(session: Session, registration_id: int) -> Notification |
 
 
 def invite_sequence(session: Session, registration, fingerprint: str) -> int:
-    """SEQUENCE for the next calendar message to this registrant.
+    """SEQUENCE for the next calendar message to this registrant (see `_sequence_for`)."""
+    return _sequence_for(registration, fingerprint, last_sent_calendar(session, registration.id))
 
-    max(event.calendar_sequence, previous SEQUENCE sent + 1 when what the calendar shows
-    changes: time, zone, join link, status). A resend of identical content repeats the
-    previous SEQUENCE with a new DTSTAMP, which RFC 5546 §2.1.5 treats as the newer copy.
-    A personal Zoom link arriving after the invite therefore goes out as SEQUENCE + 1, so
-    Outlook, which ignores same-SEQUENCE updates, replaces the general link too.
+
+def _sequence_for(registration, fingerprint: str, previous: Notification | None) -> int:
+    """max(event.calendar_sequence, previous SEQUENCE sent + 1 when what the calendar shows
+    changes: time, zone, join link, status).
+
+    A resend of identical content repeats the previous SEQUENCE with a new DTSTAMP, which
+    RFC 5546 §2.1.5 treats as the newer copy. A personal Zoom link arriving after the
+    invite therefore goes out as SEQUENCE + 1, so Outlook, which ignores same-SEQUENCE
+    updates, replaces the general link too.
     """
     base = int(registration.event.calendar_sequence or 0)
-    previous = last_sent_calendar(session, registration.id)
     if previous is None:
         if registration.invite_sequence is None:
             return base
@@ -93,64 +100,6 @@ def invite_sequence(session: Session, registration, fingerprint: str) -> int:
     if previous.fingerprint == fingerprint:
         return max(base, previous.sequence_sent)
     return max(base, previous.sequence_sent + 1)
-
-
-def _texts(kind: str, title: str, when: str) -> tuple[str, list[str]]:
-    """(subject, introduction paragraphs) for a kind, in the current locale."""
-    if kind == K.CONFIRMED:
-        return _("Registration confirmed: %(title)s", title=title), [
-            _("Your registration is confirmed."),
-            _("The calendar invitation is attached: accept it to add the panel to your calendar."),
-        ]
-    if kind == K.APPROVED:
-        return _("Registration approved: %(title)s", title=title), [
-            _("The organisers have approved your registration. Your seat is confirmed."),
-            _("The calendar invitation is attached: accept it to add the panel to your calendar."),
-        ]
-    if kind == K.PROMOTED:
-        return _("A seat is now available: %(title)s", title=title), [
-            _("A seat has become free and you have moved up from the waiting list. Your seat is confirmed."),
-            _("The calendar invitation is attached: accept it to add the panel to your calendar."),
-        ]
-    if kind == K.PENDING:
-        return _("Registration received: %(title)s", title=title), [
-            _("We have received your registration. The organisers will review it."),
-            _("Once it is approved, you will receive another email with your join link and calendar invitation."),
-        ]
-    if kind == K.WAITLISTED:
-        return _("You are on the waiting list: %(title)s", title=title), [
-            _("The panel is full, so you are on the waiting list."),
-            _("If a seat becomes free, you will move up automatically and receive an email with your join link."),
-        ]
-    if kind == K.DECLINED:
-        return _("Registration not accepted: %(title)s", title=title), [
-            _("We are sorry: the organisers could not accept your registration for this panel."),
-        ]
-    if kind == K.CANCELLED:
-        return _("Registration cancelled: %(title)s", title=title), [
-            _("Your registration is cancelled. If your calendar shows the panel, this message removes it."),
-        ]
-    if kind == K.EVENT_UPDATED:
-        return _("Updated: %(title)s", title=title), [
-            _("The details of the panel have changed. Please see the new details below; the updated calendar invitation is attached."),
-        ]
-    if kind == K.EVENT_CANCELLED:
-        return _("Cancelled: %(title)s", title=title), [
-            _("The organisers have cancelled this panel. We apologise for the inconvenience."),
-        ]
-    if kind == K.INVITE:
-        return _("Your invitation: %(title)s", title=title), [
-            _("Here is your calendar invitation with your personal join link."),
-        ]
-    if kind == K.DETAILS:
-        return _("Your registration details: %(title)s", title=title), [
-            _("Someone, probably you, tried to register again with this email address. You are already registered: here are your details."),
-        ]
-    if kind == K.REMINDER:
-        return _("Reminder: %(title)s, %(when)s", title=title, when=when), [
-            _("This is a reminder: the panel starts on %(when)s.", when=when),
-        ]
-    raise ValueError(f"unknown notification kind {kind!r}")
 
 
 def message_id(notification: Notification, domain: str) -> str:
@@ -210,18 +159,6 @@ def _last_sent_by_registration(session: Session, registration_ids: set[int]) -> 
     return latest
 
 
-def _sequence_for(registration, fingerprint: str, previous: Notification | None) -> int:
-    """`invite_sequence` given the last calendar message sent (see there for the rules)."""
-    base = int(registration.event.calendar_sequence or 0)
-    if previous is None:
-        if registration.invite_sequence is None:
-            return base
-        return max(base, registration.invite_sequence + 1)
-    if previous.fingerprint == fingerprint:
-        return max(base, previous.sequence_sent)
-    return max(base, previous.sequence_sent + 1)
-
-
 def render(session: Session, notification: Notification, *, now: datetime, config) -> Rendered | None:
     """The email for `notification`, or None when it is no longer relevant."""
     return render_batch(session, [notification], now=now, config=config)[0]
@@ -239,13 +176,31 @@ def render_batch(session: Session, notifications: list[Notification], *, now: da
     results: list[Rendered | None] = []
     for notification in notifications:
         try:
-            results.append(_render_one(session, notification, now=now, config=config, cache=cache))
+            if not still_relevant(notification, now):
+                results.append(None)
+            elif notification.kind == K.GROUP_MESSAGE:
+                results.append(_render_group(notification, config))
+            else:
+                results.append(_render_one(notification, now=now, config=config, cache=cache))
         except Exception as exc:
             if on_error is None:
                 raise
             on_error(notification, exc)
             results.append(None)
     return results
+
+
+def _render_group(notification: Notification, config) -> Rendered:
+    """An organiser's message: their subject and text as written, replies to the organiser."""
+    message = notification.group_message
+    registration = notification.registration
+    event = registration.event
+    email = simple_message(
+        to=(registration.full_name, registration.email), subject=message.subject, text=message.body,
+        from_=config["MAIL_DEFAULT_SENDER"], reply_to=event.organiser_email or None,
+        message_id=message_id(notification, builder.uid_domain(config["BASE_URL"])),
+    )
+    return Rendered(message=email, method=None, sequence=None, fingerprint=None)
 
 
 def _event_key(event) -> tuple:
@@ -255,13 +210,11 @@ def _event_key(event) -> tuple:
             event.calendar_sequence)
 
 
-def _render_one(session: Session, notification: Notification, *, now: datetime, config,
-                cache: BatchCache) -> Rendered | None:
-    if not _still_relevant(notification, now):
-        return None
+def _render_one(notification: Notification, *, now: datetime, config, cache: BatchCache) -> Rendered:
     registration = notification.registration
     event = registration.event
-    locale = registration.communication_language if registration.communication_language in config["LANGUAGES"] else "en"
+    language = registration.communication_language
+    locale = language if language in config["LANGUAGES"] else "en"
     kind = notification.kind
     previous = cache.last_sent(registration.id)
     method = None
@@ -287,20 +240,21 @@ def _render_one(session: Session, notification: Notification, *, now: datetime, 
             sequence = _sequence_for(registration, fingerprint, previous)
             ics = content.registration_ics(registration, method=method, sequence=sequence, dtstamp=now,
                                            locale=locale, manage=manage, config=config, text=text)
-        links = content.registration_links(registration, manage=manage, locale=locale, text=text) if show_links else None
+        links = (content.registration_links(registration, manage=manage, locale=locale, text=text)
+                 if show_links else None)
         join_url = registration.join_url if show_links else None
         manage_shown = manage if registration.is_active else None
         skeleton = cache.get(
             ("bodies", event_key, locale, kind, registration.language, bool(join_url), bool(manage_shown),
              links is not None, method),
-            lambda: _body_skeletons(shared, locale, join_url=bool(join_url), manage_url=bool(manage_shown),
-                                    links=links is not None, has_invite=method == "REQUEST"),
+            lambda: bodies.skeletons(shared, locale, join_url=bool(join_url), manage_url=bool(manage_shown),
+                                     links=links is not None, has_invite=method == "REQUEST"),
         )
         personal = {"name": registration.full_name, "join_url": join_url or "", "manage_url": manage_shown or ""}
         if links is not None:
             personal.update(google=links.google, outlook_com=links.outlook_com, office_365=links.office_365,
                             ics=links.ics)
-        body_text, body_html = _fill(skeleton, personal)
+        body_text, body_html = bodies.fill(skeleton, personal)
     message = invitation_message(
         to=(registration.full_name, registration.email),
         subject=shared["subject"],
@@ -319,7 +273,7 @@ def _shared(event, locale: str, kind: str, language: str, config) -> dict:
     """The parts of a message every registrant of `event` with this locale and kind shares."""
     title = event.localized("title", locale)
     times = event_time(event.starts_at, event.ends_at, event.timezone, locale)
-    subject, paragraphs = _texts(kind, title, times.summary)
+    subject, paragraphs = subject_and_intro(kind, title, times.summary)
     return {
         "event": event,
         "title": title,
@@ -330,51 +284,3 @@ def _shared(event, locale: str, kind: str, language: str, config) -> dict:
         "organiser_name": builder.organiser_mailbox(event, config["MAIL_DEFAULT_SENDER"])[0],
         "sender_headers": sender_headers(event, config),
     }
-
-
-#: Per-process random marker for the personal values in cached email bodies: nobody can
-#: put it into an event's title or description on purpose.
-_SLOT = f"PANELSLOT{secrets.token_hex(8)}"
-_PERSONAL = ("name", "join_url", "manage_url", "google", "outlook_com", "office_365", "ics")
-_SLOT_RE = re.compile(_SLOT + "(" + "|".join(_PERSONAL) + ")Z")
-
-
-def _slot(name: str) -> str:
-    return f"{_SLOT}{name}Z"
-
-
-def _body_skeletons(shared: dict, locale: str, *, join_url: bool, manage_url: bool, links: bool,
-                    has_invite: bool) -> tuple[str, str]:
-    """The text and HTML bodies rendered once with markers where the personal values go.
-
-    The markers are letters and digits only, which neither HTML escaping nor translation
-    changes; `_fill` puts each registrant's values in (HTML-escaped for the HTML body,
-    exactly what autoescaping does), so the result is what rendering per person gives.
-    """
-    from types import SimpleNamespace
-
-    context = {
-        "registration": SimpleNamespace(full_name=_slot("name")),
-        "event": shared["event"],
-        "title": shared["title"],
-        "times": shared["times"],
-        "paragraphs": shared["paragraphs"],
-        "language": shared["language"],
-        "join_url": _slot("join_url") if join_url else None,
-        "manage_url": _slot("manage_url") if manage_url else None,
-        "links": SimpleNamespace(google=_slot("google"), outlook_com=_slot("outlook_com"),
-                                 office_365=_slot("office_365"), ics=_slot("ics")) if links else None,
-        "organiser_name": shared["organiser_name"],
-        "has_invite": has_invite,
-        "lang": locale,
-    }
-    return (render_template("emails/registration.txt", **context),
-            render_template("emails/registration.html", **context))
-
-
-def _fill(skeleton: tuple[str, str], personal: dict) -> tuple[str, str]:
-    text, html = skeleton
-    escaped = {key: str(escape(value)) for key, value in personal.items()}
-    # One pass each: an inserted value is never scanned for markers again.
-    return (_SLOT_RE.sub(lambda m: personal[m.group(1)], text),
-            _SLOT_RE.sub(lambda m: escaped[m.group(1)], html))

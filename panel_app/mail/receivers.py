@@ -1,15 +1,17 @@
-"""Registration signals → queued messages. Connected when this module is imported
-(from `panel_app.tasks`). Receivers run inside the registration's transaction: they only
-add notification rows; delivery starts after the commit.
+"""Registration and privacy signals → queued messages and invite state.
+
+Connected when this module is imported (by `mail/jobs.py`, which `panel_app.tasks` loads).
+Receivers run inside the sender's transaction, in the registration's own session: they only
+add or update rows; delivery starts after the commit.
 """
 
 from __future__ import annotations
 
-from flask import has_app_context
+from sqlalchemy.orm import object_session
 
-from panel_app.extensions import db
-from panel_app.mail.services import queue_message
-from panel_app.models import NotificationKind, RegistrationStatus, SyncState, utcnow
+from panel_app.mail import erasure, queueing
+from panel_app.models import EventStatus, NotificationKind, RegistrationStatus, utcnow
+from panel_app.privacy import signals as privacy_signals
 from panel_app.registration import signals
 
 S = RegistrationStatus
@@ -26,32 +28,17 @@ _TRANSITIONS = {
 _ON_CREATE = {S.CONFIRMED: K.CONFIRMED, S.PENDING: K.PENDING, S.WAITLISTED: K.WAITLISTED}
 
 
-def _session(registration):
-    from sqlalchemy.orm import object_session
-
-    return object_session(registration) or db.session
-
-
 @signals.registration_created.connect
 def on_registration_created(registration, **_):
     """Confirmation with invite, or the "pending approval" / "waitlisted" notice."""
-    if not has_app_context():
-        return
     kind = _ON_CREATE.get(registration.status)
-    if kind is None:
-        return
-    session = _session(registration)
-    if kind != K.CONFIRMED:
-        registration.invite_state = SyncState.NONE  # no invite until a seat is confirmed
-        registration.invite_next_attempt_at = None
-    queue_message(session, registration, kind, now=utcnow())
+    if kind is not None:
+        queueing.registration_created(object_session(registration), registration, kind, now=utcnow())
 
 
 @signals.registration_status_changed.connect
 def on_status_changed(registration, previous=None, actor=None, **_):
     """Approval / promotion → invite; cancellation → METHOD:CANCEL; declined → notice."""
-    if not has_app_context():
-        return
     new = registration.status
     if new == S.CANCELLED:
         kind = K.CANCELLED
@@ -60,23 +47,23 @@ def on_status_changed(registration, previous=None, actor=None, **_):
         if kind is None and new == S.CONFIRMED:
             kind = K.APPROVED
     if kind is not None:
-        queue_message(_session(registration), registration, kind, now=utcnow())
+        queueing.queue_message(object_session(registration), registration, kind, now=utcnow())
 
 
 @signals.registration_languages_changed.connect
 def on_languages_changed(registration, changed=(), **_):
     """New channel or email language: the confirmed registrant's invite is sent again."""
-    if not has_app_context() or registration.status != S.CONFIRMED:
-        return
-    from panel_app.mail.services import request_invite
-
-    if registration.event.status != "cancelled":
-        request_invite(_session(registration), registration, now=utcnow())
+    if registration.status == S.CONFIRMED and registration.event.status != EventStatus.CANCELLED:
+        queueing.request_invite(object_session(registration), registration, now=utcnow())
 
 
 @signals.duplicate_registration_attempted.connect
 def on_duplicate(registration, **_):
     """Same email registered again: send the details and private link to that address."""
-    if not has_app_context():
-        return
-    queue_message(_session(registration), registration, K.DETAILS, now=utcnow())
+    queueing.queue_message(object_session(registration), registration, K.DETAILS, now=utcnow())
+
+
+@privacy_signals.personal_data_erasing.connect
+def on_personal_data_erasing(registration, session, **_):
+    """The address is about to be erased: nothing waiting can be sent any more."""
+    erasure.address_erased(session, registration, now=utcnow())

@@ -2,8 +2,9 @@
 
 `get_sender()` picks the implementation from config: `MAIL_SERVER` set means SMTP, else
 `.eml` files written atomically to `MAIL_OUTBOX_PATH` (instance/outbox/). Both expose
-`send(message)` and `send_many(messages)`; the latter reuses one SMTP connection and
-reports one outcome per message, so a refused recipient never stops the batch.
+`send(message)` and `send_many(messages, on_result=None)`; the latter reuses one SMTP
+connection and reports one outcome per message as it is known, so a refused recipient never
+stops the batch.
 
 Errors are typed: `TemporaryMailError` (server down, timeout, 4xx: retry later) and
 `PermanentMailError` (5xx, e.g. unknown mailbox: do not retry).
@@ -13,14 +14,13 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from email.policy import SMTP
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
@@ -63,7 +63,8 @@ def _classify(exc: Exception) -> MailError:
 
 def _needs_reconnect(exc: Exception) -> bool:
     """Connection-level failures: the next message needs a new connection."""
-    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)) and not isinstance(exc, smtplib.SMTPResponseException)
+    return (isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
+            and not isinstance(exc, smtplib.SMTPResponseException))
 
 
 @dataclass
@@ -82,7 +83,8 @@ class SmtpSender:
     def _connect(self) -> smtplib.SMTP:
         try:
             if self.use_ssl:
-                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                          context=ssl.create_default_context())
             else:
                 client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.use_tls and not self.use_ssl:
@@ -90,7 +92,7 @@ class SmtpSender:
             if self.username:
                 client.login(self.username, self.password or "")
             return client
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise _classify(exc) from exc
 
     def _send_one(self, client: smtplib.SMTP, message: EmailMessage) -> None:
@@ -111,13 +113,21 @@ class SmtpSender:
         if outcome is not None:
             raise outcome
 
-    def send_many(self, messages: list[EmailMessage]) -> list[MailError | None]:
+    def send_many(self, messages: list, on_result=None) -> list[MailError | None]:
         """Send `messages` over one connection; returns None (sent) or the error, per message.
 
-        A dropped connection is reopened once and the batch continues; if the server cannot
-        be reached at all, every remaining message gets the same TemporaryMailError.
+        `on_result(index, outcome)`, when given, is called as soon as each message's outcome
+        is known, so the caller can record it before the next one goes out. A dropped
+        connection is reopened once and the batch continues; if the server cannot be reached
+        at all, every remaining message gets the same TemporaryMailError.
         """
         outcomes: list[MailError | None] = []
+
+        def done(outcome: MailError | None) -> None:
+            outcomes.append(outcome)
+            if on_result is not None:
+                on_result(len(outcomes) - 1, outcome)
+
         client: smtplib.SMTP | None = None
         try:
             for index, message in enumerate(messages):
@@ -126,13 +136,14 @@ class SmtpSender:
                         try:
                             client = self._connect()
                         except MailError as exc:  # unreachable: the rest cannot go either
-                            outcomes.extend([exc] * (len(messages) - index))
+                            for _ in range(len(messages) - index):
+                                done(exc)
                             return outcomes
                     try:
                         self._send_one(client, message)
-                        outcomes.append(None)
+                        outcome = None
                     except MailError as exc:
-                        outcomes.append(exc)
+                        outcome = exc
                     except (smtplib.SMTPException, OSError) as exc:
                         if _needs_reconnect(exc):
                             _quietly_close(client)
@@ -141,7 +152,8 @@ class SmtpSender:
                                 continue  # the server may have closed an idle connection
                         else:
                             _reset(client)  # a refused message leaves the session usable
-                        outcomes.append(_classify(exc))
+                        outcome = _classify(exc)
+                    done(outcome)
                     break
             return outcomes
         finally:
@@ -183,9 +195,11 @@ class OutboxSender:
     def send(self, message: EmailMessage) -> Path:
         folder = Path(self.path)
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = folder / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
-        policy = SMTP if all(a.isascii() for a in _recipients(message)) else SMTPUTF8
+        # The message's own policy (compose.POLICY keeps its address headers as written),
+        # with UTF-8 headers only when an address needs them, as smtplib does for SMTPUTF8.
+        policy = getattr(message, "policy", SMTP).clone(utf8=not all(a.isascii() for a in _recipients(message)))
         data = message.as_bytes(policy=policy)
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
         try:
@@ -202,14 +216,18 @@ class OutboxSender:
             raise TemporaryMailError(f"cannot write {target}: {exc}") from exc
         return target
 
-    def send_many(self, messages: list[EmailMessage]) -> list[MailError | None]:
+    def send_many(self, messages: list, on_result=None) -> list[MailError | None]:
+        """Write each message; returns None (written) or the error, per message (see SmtpSender)."""
         outcomes: list[MailError | None] = []
-        for message in messages:
+        for index, message in enumerate(messages):
             try:
                 self.send(message)
-                outcomes.append(None)
+                outcome = None
             except MailError as exc:
-                outcomes.append(exc)
+                outcome = exc
+            outcomes.append(outcome)
+            if on_result is not None:
+                on_result(index, outcome)
         return outcomes
 
 

@@ -9,8 +9,16 @@ from panel_app.models.base import Base, UTCDateTime, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
 from panel_app.models.interpreter import EventInterpreter
 from panel_app.models.message import GroupMessage, MessageRecipient, MessageState
-from panel_app.models.notification import Notification, NotificationKind, NotificationState
+from panel_app.models.notification import (
+    CALENDAR_KINDS,
+    CANCEL_KINDS,
+    REQUEST_KINDS,
+    Notification,
+    NotificationKind,
+    NotificationState,
+)
 from panel_app.models.organisation import Organisation
+from panel_app.models.privacy import ErasureRecord
 from panel_app.models.registration import (
     ACTIVE_STATUSES,
     AffiliationType,
@@ -19,13 +27,14 @@ from panel_app.models.registration import (
     RegistrationStatus,
     SyncState,
 )
-from panel_app.models.privacy import ErasureRecord
 from panel_app.models.user import User, UserRole
 from panel_app.models.zoom import ZoomApiState, ZoomWebhookDelivery
 from panel_app.models.zoom_setup import ZoomSetupCheck
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CALENDAR_KINDS",
+    "CANCEL_KINDS",
     "AffiliationType",
     "AttendanceSession",
     "AuditEntry",
@@ -43,6 +52,7 @@ __all__ = [
     "NotificationState",
     "Organisation",
     "ParticipantRole",
+    "REQUEST_KINDS",
     "Registration",
     "RegistrationStatus",
     "SyncState",

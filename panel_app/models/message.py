@@ -1,4 +1,10 @@
-"""Emails an organiser sends to a filtered group of registrants, with per-recipient state."""
+"""Emails an organiser sends to a filtered group of registrants.
+
+Each recipient's copy is a `Notification` (kind "group_message") delivered by the one mail
+pipeline (`panel_app.mail`), with its retry rules and Message-ID; `state`, `finished_at`
+and `recipient_count` summarise those rows for the console and are written only by
+`panel_app.mail.groups`.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from panel_app.models.base import Base, UTCDateTime, utcnow
 
 
 class MessageState(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    PENDING = "pending"  # some copies are still to be sent
+    SENT = "sent"  # every copy went out (or had no address left to go to)
+    FAILED = "failed"  # every copy is settled and at least one was given up
 
 
 class GroupMessage(Base):
@@ -29,30 +35,23 @@ class GroupMessage(Base):
     #: The list filters that chose the recipients, as the organiser set them.
     filters: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     recipient_count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    #: pending until every recipient is sent or failed.
+    #: Summary of the copies' notification rows (see MessageState).
     state: Mapped[str] = mapped_column(sa.String(16), default=MessageState.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageRecipient(Base):
-    """One addressee; the row, not the queue, says whether their copy has gone out."""
+    """Deprecated hand-over list: the console's current code writes the chosen recipients
+    here; `panel_app/admin/jobs.py` turns them into notification rows and deletes them.
+
+    Goes away (table included) once the console calls `mail.services.queue_group_message`.
+    """
 
     __tablename__ = "group_message_recipients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("group_messages.id", ondelete="CASCADE"))
     registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="SET NULL"))
-    #: Copied at send time so the record shows where the mail went even if details change.
     email: Mapped[str] = mapped_column(sa.String(320))
     name: Mapped[str] = mapped_column(sa.String(420), default="")
-    state: Mapped[str] = mapped_column(sa.String(16), default=MessageState.PENDING)
-    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Set by the job that is sending this copy; another job may take it only once the
-    #: lease has run out (a crashed worker), so two jobs never mail the same person.
-    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (sa.Index("ix_group_message_recipients_message_state", "message_id", "state"),)

@@ -31,6 +31,16 @@ class NotificationKind(enum.StrEnum):
     INVITE = "invite"  # resend (organiser console) or new personal Zoom link: invite
     DETAILS = "details"  # same email registered again: the details and private link again
     REMINDER = "reminder"  # before the event, with the personal link
+    GROUP_MESSAGE = "group_message"  # an organiser's message to a group (subject, body: the GroupMessage)
+
+
+K = NotificationKind
+#: Kinds whose email carries the personal invite (METHOD:REQUEST).
+REQUEST_KINDS = frozenset({K.CONFIRMED, K.APPROVED, K.PROMOTED, K.EVENT_UPDATED, K.INVITE})
+#: Kinds that withdraw the invite (METHOD:CANCEL) when one was sent before.
+CANCEL_KINDS = frozenset({K.CANCELLED, K.EVENT_CANCELLED})
+#: Kinds with a calendar part; the registration's invite state mirrors the latest of them.
+CALENDAR_KINDS = REQUEST_KINDS | CANCEL_KINDS
 
 
 class NotificationState(enum.StrEnum):
@@ -51,6 +61,8 @@ class Notification(Base):
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
     #: Makes a message "send once" (e.g. "reminder:24h:2026-05-01T13:00:00Z"); unique per registration.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(100))
+    #: The organiser's message this row is one copy of (kind "group_message"): one per recipient.
+    group_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group_messages.id", ondelete="CASCADE"))
 
     state: Mapped[str] = mapped_column(sa.String(16), default=NotificationState.PENDING)
     #: Claims made so far; the claim's value is the token a worker needs to record the outcome.
@@ -66,8 +78,11 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     registration = relationship("Registration", lazy="joined", innerjoin=True)
+    group_message = relationship("GroupMessage")
 
     __table_args__ = (
         sa.UniqueConstraint("registration_id", "dedupe_key"),
+        # A group message reaches each recipient once, however often its queueing is repeated.
+        sa.UniqueConstraint("group_message_id", "registration_id"),
         sa.Index("ix_notifications_state_next_attempt", "state", "next_attempt_at"),
     )

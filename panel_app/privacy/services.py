@@ -7,9 +7,10 @@ committees, accessibility needs and the private link are gone for good. The uniq
 (event, email_normalized) key gets `erased:<id>`, which cannot collide with a real
 address (those contain "@"), so the same person may register again later.
 
-Other features' tables that copy personal data (attendance sessions, walk-ins, message
-recipients, audit details, stored webhook payloads) are cleaned by table and column name
-through the shared metadata, and skipped when a deployment lacks them.
+Copies of personal data in other features' tables (attendance sessions, walk-ins, message
+recipients, audit details, stored webhook payloads) are blanked here through their models;
+features that keep state of their own about a person (mail, Zoom) listen to
+`signals.personal_data_erasing` and clean it themselves.
 
 Functions take a session, flush, and leave the commit to the caller.
 """
@@ -24,7 +25,16 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from panel_app.models import ErasureRecord, Event, Registration, SyncState
+from panel_app.models import (
+    AttendanceSession,
+    AuditEntry,
+    ErasureRecord,
+    Event,
+    MessageRecipient,
+    Registration,
+    WalkIn,
+    ZoomWebhookDelivery,
+)
 from panel_app.privacy import signals
 from panel_app.registration import services as registration_services
 from panel_app.registration.services import hash_token
@@ -56,74 +66,60 @@ def normalise_lookup_email(value: str) -> str:
 
 # --- Copies of personal data in other features' tables --------------------------------
 
-def _table(session: Session, name: str, *columns: str) -> sa.Table | None:
-    """The table from the shared metadata, if it exists with all `columns` (else None)."""
-    from panel_app.models import Base
-
-    table = Base.metadata.tables.get(name)
-    if table is None or any(c not in table.c for c in columns):
-        return None
-    return table
+def _bulk(session: Session, statement) -> None:
+    """A bulk UPDATE/DELETE; loaded objects are not synchronised (none are used afterwards)."""
+    session.execute(statement, execution_options={"synchronize_session": False})
 
 
 def _erase_linked_copies(session: Session, registration_ids: list[int]) -> None:
     """Blank personal copies that point at these registrations."""
     if not registration_ids:
         return
-    sessions = _table(session, "attendance_sessions", "registration_id", "name", "email")
-    if sessions is not None:
-        values = {"name": "", "email": ""}
-        if "registrant_id" in sessions.c:
-            values["registrant_id"] = None
-        session.execute(sa.update(sessions).where(sessions.c.registration_id.in_(registration_ids)).values(**values))
-    recipients = _table(session, "group_message_recipients", "registration_id", "email", "name")
-    if recipients is not None:
-        session.execute(
-            sa.update(recipients).where(recipients.c.registration_id.in_(registration_ids)).values(email="", name="")
-        )
-    audit = _table(session, "audit_entries", "registration_id", "details")
-    if audit is not None:
-        session.execute(
-            sa.update(audit).where(audit.c.registration_id.in_(registration_ids)).values(details={"erased": True})
-        )
-    notifications = _table(session, "notifications", "registration_id", "last_error")
-    if notifications is not None:  # SMTP errors often quote the recipient's address
-        session.execute(
-            sa.update(notifications).where(notifications.c.registration_id.in_(registration_ids)).values(last_error=None)
-        )
+    _bulk(
+        session,
+        sa.update(AttendanceSession).where(AttendanceSession.registration_id.in_(registration_ids))
+        .values(name="", email="", registrant_id=None)
+    )
+    _bulk(
+        session,
+        sa.update(MessageRecipient).where(MessageRecipient.registration_id.in_(registration_ids))
+        .values(email="", name="")
+    )
+    _bulk(
+        session,
+        sa.update(AuditEntry).where(AuditEntry.registration_id.in_(registration_ids)).values(details={"erased": True})
+    )
+
+
+def _anonymous_key(model):
+    return ERASED_PREFIX + sa.cast(model.id, sa.String)
 
 
 def _erase_event_copies(session: Session, event_id: int) -> None:
     """Blank per-event copies not linked to a registration (people who joined unregistered)."""
-    walk_ins = _table(session, "walk_ins", "event_id", "id", "name", "email", "participant_key")
-    if walk_ins is not None:
-        session.execute(
-            sa.update(walk_ins)
-            .where(walk_ins.c.event_id == event_id, sa.not_(walk_ins.c.participant_key.startswith(ERASED_PREFIX)))
-            .values(name="", email="", participant_key=ERASED_PREFIX + sa.cast(walk_ins.c.id, sa.String))
-        )
-    sessions = _table(session, "attendance_sessions", "event_id", "id", "name", "email", "participant_key")
-    if sessions is not None:
-        values = {"name": "", "email": "", "participant_key": ERASED_PREFIX + sa.cast(sessions.c.id, sa.String)}
-        if "registrant_id" in sessions.c:
-            values["registrant_id"] = None
-        session.execute(
-            sa.update(sessions)
-            .where(sessions.c.event_id == event_id, sa.not_(sessions.c.participant_key.startswith(ERASED_PREFIX)))
-            .values(**values)
-        )
+    _bulk(
+        session,
+        sa.update(WalkIn)
+        .where(WalkIn.event_id == event_id, sa.not_(WalkIn.participant_key.startswith(ERASED_PREFIX)))
+        .values(name="", email="", participant_key=_anonymous_key(WalkIn))
+    )
+    _bulk(
+        session,
+        sa.update(AttendanceSession)
+        .where(AttendanceSession.event_id == event_id,
+               sa.not_(AttendanceSession.participant_key.startswith(ERASED_PREFIX)))
+        .values(name="", email="", registrant_id=None, participant_key=_anonymous_key(AttendanceSession))
+    )
 
 
 def _erase_email_copies(session: Session, email_key: str) -> None:
     """Blank unlinked copies found by address (walk-ins, unmatched attendance sessions)."""
-    for name in ("walk_ins", "attendance_sessions"):
-        table = _table(session, name, "id", "name", "email", "participant_key")
-        if table is None:
-            continue
-        session.execute(
-            sa.update(table)
-            .where(sa.func.lower(table.c.email) == email_key)
-            .values(name="", email="", participant_key=ERASED_PREFIX + sa.cast(table.c.id, sa.String))
+    for model in (WalkIn, AttendanceSession):
+        _bulk(
+            session,
+            sa.update(model)
+            .where(sa.func.lower(model.email) == email_key)
+            .values(name="", email="", participant_key=_anonymous_key(model))
         )
 
 
@@ -132,8 +128,9 @@ def _erase_email_copies(session: Session, email_key: str) -> None:
 def anonymise(session: Session, registration: Registration) -> None:
     """Remove the personal data of one registration, keeping what the counts need.
 
-    Receivers of `signals.personal_data_erasing` run first, with the data still present.
-    The Zoom registrant id is kept so a pending Zoom cancellation can still be pushed.
+    Receivers of `signals.personal_data_erasing` run first, with the data still present
+    (mail drops what was waiting to be sent and its stored errors). The Zoom registrant id
+    is kept so a pending Zoom cancellation can still be pushed.
     """
     if is_erased(registration):
         return
@@ -150,10 +147,7 @@ def anonymise(session: Session, registration: Registration) -> None:
     registration.token_hash = hash_token(secrets.token_urlsafe(32))
     registration.token_nonce = secrets.token_hex(16)
     registration.zoom_join_url = None
-    registration.invite_last_error = None
     registration.zoom_last_error = None
-    if registration.invite_state == SyncState.PENDING:
-        registration.invite_state = SyncState.NONE  # no address left to write to
     session.flush()
     _erase_linked_copies(session, [registration.id])
 
@@ -287,14 +281,13 @@ def erase_expired(session: Session, *, now: datetime, retention_days: int, batch
 
 def _erase_old_webhook_payloads(session: Session, cutoff: datetime) -> None:
     """Processed Zoom notifications carry participant names and emails: drop old ones."""
-    deliveries = _table(session, "zoom_webhook_deliveries", "received_at", "processed_at")
-    if deliveries is not None:
-        session.execute(
-            sa.delete(deliveries).where(deliveries.c.received_at < cutoff, deliveries.c.processed_at.is_not(None))
-        )
-    audit = _table(session, "audit_entries", "created_at", "ip")
-    if audit is not None:
-        session.execute(sa.update(audit).where(audit.c.created_at < cutoff, audit.c.ip.is_not(None)).values(ip=None))
+    _bulk(
+        session,
+        sa.delete(ZoomWebhookDelivery)
+        .where(ZoomWebhookDelivery.received_at < cutoff, ZoomWebhookDelivery.processed_at.is_not(None))
+    )
+    _bulk(session, sa.update(AuditEntry).where(AuditEntry.created_at < cutoff, AuditEntry.ip.is_not(None))
+          .values(ip=None))
 
 
 def erase_old_outbox_files(outbox: str | Path, *, now: datetime, retention_days: int) -> int:

@@ -28,7 +28,6 @@ from panel_app.models import (
     EventStatus,
     Registration,
     RegistrationStatus,
-    SyncState,
 )
 from panel_app.registration import signals
 
@@ -262,11 +261,7 @@ def register(
     registration.created_at = now  # a re-opened registration queues behind current ones
     registration.cancelled_at = None
     registration.status_changed_at = now
-    registration.status = status
-    registration.invite_state = SyncState.PENDING
-    registration.invite_attempts = 0
-    registration.invite_next_attempt_at = now
-    registration.invite_last_error = None
+    registration.status = status  # the mail listener of `registration_created` resets the invite state
     if existing is None:
         session.add(registration)
     session.flush()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -23,37 +21,10 @@ import sqlalchemy as sa
 
 from tests.conftest import csrf_token_from
 from tests.factories import EventFactory, registration_form_data
-from tests.mail.conftest import SmtpServer, free_port
+from tests.mail.conftest import SmtpServer, StallingSmtp, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
-
-
-class StallingSmtp:
-    """Accepts connections and never greets: a client blocks until its timeout."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.connected = threading.Event()
-        self.conns = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            self.connected.set()
-
-    def close(self):
-        for conn in self.conns:
-            conn.close()
-        self.sock.close()
 
 
 def _wait(predicate, timeout, what):
@@ -111,7 +82,8 @@ def test_worker_killed_mid_send_then_restarted_delivers_the_invite_exactly_once(
         notes = db.session.scalars(sa.select(Notification)).all()
         assert [n.state for n in notes] == [NotificationState.SENDING]
         # Time passes: the dead worker's lease (minutes long) expires.
-        db.session.execute(sa.update(Notification).values(lease_expires_at=notes[0].lease_expires_at - timedelta(hours=1)))
+        expired = notes[0].lease_expires_at - timedelta(hours=1)
+        db.session.execute(sa.update(Notification).values(lease_expires_at=expired))
         db.session.commit()
 
     smtp = SmtpServer(free_port())

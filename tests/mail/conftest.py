@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import message_from_bytes
@@ -22,12 +23,25 @@ def free_port() -> int:
 
 
 class RecordingHandler:
-    """Keeps every message received; refuses recipients listed in `refuse` with 550."""
+    """Keeps every message received; refuses recipients listed in `refuse` with 550.
+
+    `hold()` makes the server keep each message's final reply back (the sender waits, as on
+    a slow server) until `release()`; `receiving` is set while a message is held.
+    """
 
     def __init__(self):
         self.envelopes: list[Envelope] = []
         self.refuse: set[str] = set()
         self.lock = threading.Lock()
+        self.held: threading.Event | None = None
+        self.receiving = threading.Event()
+
+    def hold(self):
+        self.held = threading.Event()
+
+    def release(self):
+        if self.held is not None:
+            self.held.set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -36,6 +50,9 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.held is not None:
+            self.receiving.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.held.wait, 60)
         with self.lock:
             self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
@@ -44,6 +61,34 @@ class RecordingHandler:
     def messages(self):
         with self.lock:
             return [message_from_bytes(e.content, policy=default_policy) for e in self.envelopes]
+
+
+class StallingSmtp:
+    """Accepts connections and never greets: a client blocks until its timeout, or until
+    `close()` drops the connections and stops listening (the client then fails at once)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.connected = threading.Event()
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            self.connected.set()
+
+    def close(self):
+        for conn in self.conns:
+            conn.close()
+        self.sock.close()
 
 
 class SmtpServer:

@@ -27,7 +27,8 @@ HTML = ["<p>Dear Amina,</p>\n", "<p>Chère Hélène &amp; co</p>\n", f'<a href="
 NAMES = ["Amina Diallo", "Amina Diallo, Jr.", "Hélène Dupont", "O'Brien", 'Pat "the MP" Smith', "A" * 90,
          "Ana María López-Núñez", "محمد بن عبد الله", "", "x.y", "Amina\r\nBcc: victim@evil.example"]
 SENDERS = [
-    dict(from_=("Inter-Parliamentary Union", "events@ipu.example.org"), sender="Panel registrations <noreply@panel.test>"),
+    dict(from_=("Inter-Parliamentary Union", "events@ipu.example.org"),
+         sender="Panel registrations <noreply@panel.test>"),
     dict(from_="Panel registrations <noreply@panel.test>", reply_to=("IPU, Geneva", "events@ipu.example.org")),
     dict(from_="noreply@panel.test", sender="noreply@panel.test"),
 ]
@@ -100,11 +101,11 @@ def test_prepared_message_parses_to_the_imip_structure_and_keeps_injection_out()
 def test_a_part_containing_the_boundary_gets_another_boundary(monkeypatch):
     draws = iter([1, 1, 2, 3, 4])
     monkeypatch.setattr(compose.random, "randrange", lambda _: next(draws))
-    clash = "--===============%019d==" % 1
+    clash = f"--==============={1:019d}=="
     message = invitation_message(to="a@b.example", subject="x", text=f"{clash}\n", html="<p>z</p>", ics=None,
                                  method=None, from_="p@q.example")
     parsed = message_from_bytes(bytes(message), policy=default_policy)
-    assert "===============%019d==" % 1 not in parsed.get_boundary()
+    assert f"==============={1:019d}==" not in parsed.get_boundary()
     assert [p.get_content().replace("\r\n", "\n") for p in parsed.get_payload()] == [f"{clash}\n", "<p>z</p>\n"]
 
 
@@ -131,7 +132,7 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
 
     event = make_event(title="Solidarity <b>&</b> \"MPs\"")
     names = [("Amina", "<script>alert('x')</script>"), ("Hélène", "D'Arc & Co"), ("José", "Núñez \"Pepe\"")]
-    for (first, last), language in zip(names, ("en", "fr", "es")):
+    for (first, last), language in zip(names, ("en", "fr", "es"), strict=True):
         registration, _ = make_registration(event, first_name=first, last_name=last, language=language,
                                             zoom_join_url=f"https://zoom.example/w/1?tk={first}&x=<y>")
         services.queue_message(db.session, registration, "confirmed", now=utcnow(), deliver=False)
@@ -141,7 +142,7 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
 
     results = messages.render_batch(db.session, notifications, now=now, config=app.config)
 
-    for notification, result in zip(notifications, results):
+    for notification, result in zip(notifications, results, strict=True):
         registration = notification.registration
         parsed = message_from_bytes(bytes(result.message), policy=default_policy)
         locale = registration.language
@@ -155,19 +156,21 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
                            organiser_name=shared["organiser_name"], has_invite=True, lang=locale)
             text = render_template("emails/registration.txt", **context)
             html = render_template("emails/registration.html", **context)
-        assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == text + "\n" * (not text.endswith("\n"))
+        plain = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        assert plain == text + "\n" * (not text.endswith("\n"))
         assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == html + "\n" * (not html.endswith("\n"))
-        assert "<script>" not in html and registration.join_url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
+        escaped_link = registration.join_url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert "<script>" not in html and escaped_link in html
 
     # Same batch, event moved and re-titled between two messages: the second is not stale.
     first, second = notifications[0], notifications[1]
     cache = messages.BatchCache(db.session, [first, second])
-    before = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
+    before = messages._render_one(first, now=now, config=app.config, cache=cache)
     event.starts_at += timedelta(hours=1)
     event.ends_at += timedelta(hours=1)
     event.title = "Renamed panel"
     event.translations = {}
-    after = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
+    after = messages._render_one(first, now=now, config=app.config, cache=cache)
     old_text = message_from_bytes(bytes(before.message), policy=default_policy).get_body(("plain",)).get_content()
     new = message_from_bytes(bytes(after.message), policy=default_policy)
     assert "Renamed panel" in new["Subject"] and "Renamed panel" in new.get_body(("plain",)).get_content()

@@ -136,14 +136,15 @@ def test_refused_recipient_fails_at_once_without_blocking_the_batch(
     assert db.session.get(Registration, accepted.id).invite_state == "done"
 
 
-def test_retries_back_off_and_give_up_after_the_budget(app, db, make_event, make_registration, mail_to_smtp, monkeypatch):
+def test_retries_back_off_and_give_up_after_the_budget(app, db, make_event, make_registration, mail_to_smtp,
+                                                       monkeypatch):
     mail_to_smtp(free_port())
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
     _, (registration,) = _queue_confirmations(db, make_event, make_registration)
     now = utcnow()
     waits = []
     for _ in range(3):
-        services.deliver_until_done(db.session, now_fn=lambda: now)
+        services.deliver_until_done(db.session, now_fn=lambda at=now: at)
         notification = db.session.scalar(sa.select(Notification), execution_options={"populate_existing": True})
         if notification.state == "pending":
             waits.append(notification.next_attempt_at - now)

@@ -38,7 +38,8 @@ def test_registration_sends_imip_invite_with_mime_structure_and_personal_links(
 ):
     mail_to_smtp(smtp_server)
     event = make_event(title="Parliamentary solidarity: MPs, staff; all")
-    token = _register(client, submit_form, event, first_name="Amina", last_name="Diallo, Jr.", email="amina@parl.example", language="fr")
+    token = _register(client, submit_form, event, first_name="Amina", last_name="Diallo, Jr.",
+                      email="amina@parl.example", language="fr")
 
     report = drain()
 

@@ -1,4 +1,4 @@
-"""Group messages: recipients from the list filters, recorded, sent by the job once each."""
+"""Group messages: recipients from the list filters, recorded, sent by the mail pipeline once each."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from panel_app.admin import jobs
-from panel_app.models import AuditEntry, GroupMessage, MessageRecipient
+from panel_app.models import AuditEntry, GroupMessage, Notification
 
 pytestmark = pytest.mark.usefixtures("empty_queue")
 
@@ -45,8 +45,10 @@ def test_message_to_the_spanish_channel_is_recorded_and_sent_once(organiser, pos
     assert mails[0]["Reply-To"] == event.organiser_email
     assert "El enlace cambia." in mails[0].get_body(("plain",)).get_content()
     db.session.expire_all()
+    copy = db.session.scalar(sa.select(Notification))
+    assert (copy.kind, copy.group_message_id, copy.state) == ("group_message", message.id, "sent")
+    assert mails[0]["Message-ID"] == f"<notification-{copy.id}.registration-{copy.registration_id}@panel.test>"
     assert db.session.scalar(sa.select(GroupMessage.state)) == "sent"
-    assert db.session.scalar(sa.select(MessageRecipient.state)) == "sent"
     assert "Canal español" in organiser.get(url).get_data(as_text=True)
 
 
@@ -66,8 +68,11 @@ def test_message_form_errors_and_bad_filters(organiser, post, make_event):
     assert organiser.get(url + "?language=xx").status_code == 400
 
 
-def test_unreachable_smtp_keeps_recipients_pending_for_a_retry(organiser, post, db, app, make_event, make_registration, monkeypatch):
+def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(organiser, post, db, app, make_event, make_registration,
+                                                            monkeypatch):
     import socket
+
+    from panel_app.models import utcnow
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -81,63 +86,35 @@ def test_unreachable_smtp_keeps_recipients_pending_for_a_retry(organiser, post, 
     post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
     message_id = db.session.scalar(sa.select(GroupMessage.id))
     with app.app_context():
-        with pytest.raises(jobs.MessageNotFinished):
-            jobs.send_group_message(message_id)
+        assert jobs.send_group_message(message_id) == 0
     db.session.expire_all()
-    recipient = db.session.scalar(sa.select(MessageRecipient))
-    assert recipient.state == "pending" and recipient.attempts == 1 and recipient.last_error
+    copy = db.session.scalar(sa.select(Notification))
+    assert copy.state == "pending" and copy.attempts == 1 and copy.last_error
+    assert copy.next_attempt_at > utcnow()  # the pipeline's backoff, then the reconcile sweep
+    assert db.session.scalar(sa.select(GroupMessage.state)) == "pending"
 
 
-def test_a_blank_address_fails_its_own_copy_and_the_others_still_go_out(organiser, post, db, app, make_event, make_registration, outbox):
+def test_a_copy_for_someone_erased_before_sending_is_skipped_and_the_others_still_go_out(
+    organiser, post, db, app, make_event, make_registration, outbox
+):
+    from panel_app.models import utcnow
+    from panel_app.privacy import services as privacy
+
     event = make_event()
-    make_registration(event, email="first@parl.example")
+    first, _ = make_registration(event, email="first@parl.example")
     make_registration(event, email="second@parl.example")
     url = f"/admin/events/{event.slug}/messages"
     post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
     message_id = db.session.scalar(sa.select(GroupMessage.id))
-    # An erasure blanks the address of a copy not yet sent.
-    db.session.execute(sa.update(MessageRecipient).where(MessageRecipient.email == "first@parl.example")
-                       .values(email="", name=""))
+    # The first person erases their data before the job runs.
+    privacy.erase_registration(db.session, first, now=utcnow(), reason="registrant")
     db.session.commit()
     with app.app_context():
         assert jobs.send_group_message(message_id) == 1
     mails = _read(outbox)
     assert len(mails) == 1 and "second@parl.example" in mails[0]["To"]
     db.session.expire_all()
-    states = dict(db.session.execute(sa.select(MessageRecipient.email, MessageRecipient.state)).all())
-    assert states == {"": "failed", "second@parl.example": "sent"}
-    assert db.session.scalar(sa.select(GroupMessage.state)) == "failed"
-
-
-def _message_with_recipients(db, event, count):
-    message = GroupMessage(event_id=event.id, subject="Programme", body="Updated programme.", recipient_count=count)
-    db.session.add(message)
-    db.session.flush()
-    for i in range(count):
-        db.session.add(MessageRecipient(message_id=message.id, email=f"p{i}@parl.example", name=f"P {i}"))
-    db.session.commit()
-    return message.id
-
-
-def test_copies_leased_by_a_running_job_are_not_sent_by_a_second_job(db, app, make_event, outbox):
-    from datetime import timedelta
-
-    from panel_app.models import utcnow
-
-    event = make_event()
-    message_id = _message_with_recipients(db, event, 3)
-    with app.app_context():
-        held, _ = jobs._claim_batch(message_id, 0)  # a first job has leased every copy and is still sending
-        assert len(held) == 3
-        assert jobs.send_pending(message_id) == 0  # the second job (queue retry or sweep) leaves them alone
-    assert not outbox.exists() or not list(outbox.glob("*.eml"))
-
-    # The first worker died: once its lease runs out, the copies are taken over and sent once.
-    db.session.execute(sa.update(MessageRecipient).values(claimed_until=utcnow() - timedelta(seconds=1)))
-    db.session.commit()
-    with app.app_context():
-        assert jobs.send_pending(message_id) == 3
-        assert jobs.send_pending(message_id) == 0
-    assert len(_read(outbox)) == 3
-    db.session.expire_all()
-    assert set(db.session.scalars(sa.select(MessageRecipient.claim_token))) == {None}
+    states = dict(db.session.execute(sa.select(Notification.registration_id, Notification.state)
+                                     .where(Notification.group_message_id == message_id)).all())
+    assert states[first.id] == "skipped" and sorted(states.values()) == ["sent", "skipped"]
+    assert db.session.scalar(sa.select(GroupMessage.state)) == "sent"
