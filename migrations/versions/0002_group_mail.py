@@ -3,9 +3,8 @@
 Each recipient's copy of an organiser's group message becomes a `notifications` row (kind
 "group_message", pointing at the message; one per message and registration), delivered by
 the one mail pipeline. Copies recorded in `group_message_recipients` move there with their
-state (pending copies stay pending, so nothing is lost); that table keeps only the
-hand-over columns the console still writes until it queues notifications itself, and its
-delivery columns (state, attempts, errors, leases) go.
+state (pending copies stay pending, so nothing is lost), and that table goes: the console
+queues notification rows itself.
 
 Revision ID: 0002_group_mail
 Revises: 0001
@@ -19,9 +18,6 @@ revision = '0002_group_mail'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
-
-RECIPIENT_DELIVERY_COLUMNS = ('state', 'attempts', 'last_error', 'sent_at', 'claim_token', 'claimed_until')
-
 
 def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
@@ -43,26 +39,36 @@ def upgrade():
         WHERE r.id IN (SELECT MIN(id) FROM group_message_recipients WHERE registration_id IS NOT NULL
                        GROUP BY message_id, registration_id)
     """))
-    op.execute(sa.text("DELETE FROM group_message_recipients"))
-
     with op.batch_alter_table('group_message_recipients', schema=None) as batch_op:
         batch_op.drop_index('ix_group_message_recipients_message_state')
-        for column in RECIPIENT_DELIVERY_COLUMNS:
-            batch_op.drop_column(column)
+    op.drop_table('group_message_recipients')
 
 
 def downgrade():
+    # The table as revision 0001 created it.
+    op.create_table(
+        'group_message_recipients',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('message_id', sa.Integer(), nullable=False),
+        sa.Column('registration_id', sa.Integer(), nullable=True),
+        sa.Column('email', sa.String(length=320), nullable=False),
+        sa.Column('name', sa.String(length=420), nullable=False),
+        sa.Column('state', sa.String(length=16), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('claim_token', sa.String(length=32), nullable=True),
+        sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['message_id'], ['group_messages.id'],
+                                name=op.f('fk_group_message_recipients_message_id_group_messages'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'],
+                                name=op.f('fk_group_message_recipients_registration_id_registrations'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_group_message_recipients')),
+    )
     with op.batch_alter_table('group_message_recipients', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('state', sa.String(length=16), nullable=False, server_default='pending'))
-        batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('last_error', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('claim_token', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('claimed_until', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_group_message_recipients_message_state', ['message_id', 'state'], unique=False)
-    with op.batch_alter_table('group_message_recipients', schema=None) as batch_op:
-        batch_op.alter_column('state', server_default=None)
-        batch_op.alter_column('attempts', server_default=None)
 
     op.execute(sa.text("""
         INSERT INTO group_message_recipients (message_id, registration_id, email, name, state, attempts, last_error,

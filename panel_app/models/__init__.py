@@ -8,7 +8,7 @@ from panel_app.models.audit import AuditEntry
 from panel_app.models.base import Base, UTCDateTime, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
 from panel_app.models.interpreter import EventInterpreter
-from panel_app.models.message import GroupMessage, MessageRecipient, MessageState
+from panel_app.models.message import GroupMessage, MessageState
 from panel_app.models.notification import (
     CALENDAR_KINDS,
     CANCEL_KINDS,
@@ -45,7 +45,6 @@ __all__ = [
     "EventStatus",
     "ErasureRecord",
     "GroupMessage",
-    "MessageRecipient",
     "MessageState",
     "Notification",
     "NotificationKind",

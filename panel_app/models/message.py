@@ -39,19 +39,3 @@ class GroupMessage(Base):
     state: Mapped[str] = mapped_column(sa.String(16), default=MessageState.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class MessageRecipient(Base):
-    """Deprecated hand-over list: the console's current code writes the chosen recipients
-    here; `panel_app/admin/jobs.py` turns them into notification rows and deletes them.
-
-    Goes away (table included) once the console calls `mail.services.queue_group_message`.
-    """
-
-    __tablename__ = "group_message_recipients"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(sa.ForeignKey("group_messages.id", ondelete="CASCADE"))
-    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="SET NULL"))
-    email: Mapped[str] = mapped_column(sa.String(320))
-    name: Mapped[str] = mapped_column(sa.String(420), default="")

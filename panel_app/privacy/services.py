@@ -30,7 +30,6 @@ from panel_app.models import (
     AuditEntry,
     ErasureRecord,
     Event,
-    MessageRecipient,
     Registration,
     WalkIn,
     ZoomWebhookDelivery,
@@ -79,11 +78,6 @@ def _erase_linked_copies(session: Session, registration_ids: list[int]) -> None:
         session,
         sa.update(AttendanceSession).where(AttendanceSession.registration_id.in_(registration_ids))
         .values(name="", email="", registrant_id=None)
-    )
-    _bulk(
-        session,
-        sa.update(MessageRecipient).where(MessageRecipient.registration_id.in_(registration_ids))
-        .values(email="", name="")
     )
     _bulk(
         session,

@@ -187,7 +187,7 @@ def test_the_upgrade_moves_recorded_copies_to_notification_rows_and_pending_ones
         ids[1]: ("group_message", message_id, "sent", 1),
         ids[2]: ("group_message", message_id, "failed", 5),
     }
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("group_message_recipients"))) == 0
+    assert "group_message_recipients" not in sa.inspect(db.engine).get_table_names()
 
     assert drain().sent == 1  # the copy the dead worker held goes out, the others do not
     [mail] = list(outbox.glob("*.eml"))

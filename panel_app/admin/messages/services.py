@@ -1,7 +1,7 @@
 """Group messages: who a message goes to, recording it with one row per recipient.
 
-Functions take a session and plain values, flush, and leave the commit to the view; the
-job in `panel_app.admin.jobs` sends the copies after the commit.
+Functions take a session and plain values, flush, and leave the commit to the view; each
+copy is a notification row the one mail pipeline delivers after the commit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.admin.registrations.services import filtered
 from panel_app.audit.services import record
-from panel_app.models import ACTIVE_STATUSES, Event, GroupMessage, MessageRecipient, Registration, User
+from panel_app.mail import services as mail_services
+from panel_app.models import ACTIVE_STATUSES, Event, GroupMessage, Registration, User
 
 
 def recipients_statement(event: Event, filters: RegistrationFilters) -> sa.Select:
@@ -38,10 +39,10 @@ def create_group_message(
     session: Session, event: Event, filters: RegistrationFilters, *, subject: str, body: str,
     now: datetime, user: User, ip: str | None = None,
 ) -> GroupMessage:
-    """Record a message and one row per recipient; the caller commits, then the job sends.
+    """Record a message and queue one copy per recipient; the caller commits, then mail goes out.
 
-    Recipients are fixed now, so people who register later do not get an old message, and a
-    retried job sends only to the rows still pending (nobody gets it twice).
+    Recipients are fixed now, so people who register later do not get an old message; each
+    copy is a notification row (one per message and registration), so nobody gets it twice.
     """
     message = GroupMessage(
         event_id=event.id, created_by_id=user.id, created_by=user.email, subject=subject, body=body,
@@ -49,17 +50,11 @@ def create_group_message(
     )
     session.add(message)
     session.flush()
-    rows = session.execute(recipients_statement(event, filters)).all()
-    if rows:
-        session.execute(
-            sa.insert(MessageRecipient),
-            [{"message_id": message.id, "registration_id": r.id, "email": r.email,
-              "name": f"{r.first_name} {r.last_name}".strip()} for r in rows],
-        )
-    message.recipient_count = len(rows)
+    recipient_ids = [r.id for r in session.execute(recipients_statement(event, filters))]
+    count = mail_services.queue_group_message(session, message, recipient_ids, now=now)
     record(
         session, "message.create", actor=user, event_id=event.id,
-        details={"message_id": message.id, "subject": subject, "recipients": len(rows), "filters": filters.selection()},
+        details={"message_id": message.id, "subject": subject, "recipients": count, "filters": filters.selection()},
         ip=ip, now=now,
     )
     session.flush()

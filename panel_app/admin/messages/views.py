@@ -10,7 +10,6 @@ from panel_app.admin.blueprint import bp
 from panel_app.admin.common import client_ip, current_account, event_or_404, request_filters
 from panel_app.admin.messages import services
 from panel_app.admin.messages.forms import MessageForm
-from panel_app.core.after_commit import after_commit
 from panel_app.extensions import db
 from panel_app.models import UserRole, utcnow
 
@@ -31,13 +30,10 @@ def messages(slug: str):
             if count == 0:
                 flash(_("No one matches these filters: nothing was sent."), "error")
             else:
-                from panel_app.admin.jobs import send_group_message
-
                 message = services.create_group_message(
                     db.session, event, filters, subject=form.subject.data, body=form.body.data,
                     now=utcnow(), user=current_account(), ip=client_ip(),
                 )
-                after_commit(db.session, send_group_message.enqueue, message.id)
                 db.session.commit()
                 flash(_("Message queued for %(n)d recipient(s).", n=message.recipient_count), "success")
                 return redirect(url_for("admin.messages", slug=event.slug), code=303)

@@ -1,13 +1,13 @@
 """Event interpreters and the last Zoom set-up check per event.
 
-Revision ID: 0002_interpreters
-Revises: 0001
+Revision ID: 0003_interpreters
+Revises: 0002_group_mail
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_interpreters"
-down_revision = "0001"
+revision = "0003_interpreters"
+down_revision = "0002_group_mail"
 branch_labels = None
 depends_on = None
 
