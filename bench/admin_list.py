@@ -127,7 +127,8 @@ def setup(config: dict, list_rows: int, export_rows: int) -> None:
         started = time.perf_counter()
         fill(listed, list_rows)
         fill(exported, export_rows)
-        print(f"setup: {list_rows + export_rows:,} registrations inserted in {time.perf_counter() - started:.1f} s", flush=True)
+        elapsed = time.perf_counter() - started
+        print(f"setup: {list_rows + export_rows:,} registrations inserted in {elapsed:.1f} s", flush=True)
 
 
 def main() -> None:
@@ -138,8 +139,14 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="panel-bench-")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
-    config = {"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": database_url, "INSTANCE_PATH": tmp,
-              "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "bench",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": tmp,
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+    }
     # The data is written by a child process so that its memory does not raise this
     # process's peak: the peak growth printed below is the export's alone.
     child = multiprocessing.get_context("fork").Process(target=setup, args=(config, args.list_rows, args.rows))
@@ -172,8 +179,10 @@ def main() -> None:
         # Growth of resident memory while streaming, and of the process's all-time peak
         # (which also catches a spike between samples).
         growth = max(highest - before, peak_rss_mb() - peak_before)
-        print(f"export {kind.upper():4} {args.rows:,} rows: {seconds:6.2f} s, {args.rows / seconds:9,.0f} rows/s, "
-              f"{size / 1e6:6.1f} MB file, peak memory growth {growth:5.1f} MB")
+        print(
+            f"export {kind.upper():4} {args.rows:,} rows: {seconds:6.2f} s, {args.rows / seconds:9,.0f} rows/s, "
+            f"{size / 1e6:6.1f} MB file, peak memory growth {growth:5.1f} MB"
+        )
 
 
 if __name__ == "__main__":

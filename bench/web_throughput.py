@@ -136,8 +136,20 @@ def gunicorn(app_spec: str, env: dict, chdir: Path, log: Path) -> tuple[subproce
     port = free_port()
     with log.open("ab") as stream:
         proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), app_spec],
-            env=env, stdout=stream, stderr=stream, start_new_session=True,
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--chdir",
+                str(chdir),
+                app_spec,
+            ],
+            env=env,
+            stdout=stream,
+            stderr=stream,
+            start_new_session=True,
         )
     return proc, f"http://127.0.0.1:{port}"
 
@@ -207,11 +219,19 @@ def load_average() -> str:
 
 def app_env(instance: Path, database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "ZOOM_", "REDIS_URL"))}
-    env.update({
-        "INSTANCE_PATH": str(instance), "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
-        "RATELIMIT_ENABLED": "false", "ACCESS_LOG": "off", "WEB_CONCURRENCY": WORKERS, "FLASK_APP": "wsgi",
-        "LOG_LEVEL": "WARNING", "BASE_URL": "http://127.0.0.1",
-    })
+    env.update(
+        {
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-secret-" + uuid.uuid4().hex,
+            "RATELIMIT_ENABLED": "false",
+            "ACCESS_LOG": "off",
+            "WEB_CONCURRENCY": WORKERS,
+            "FLASK_APP": "wsgi",
+            "LOG_LEVEL": "WARNING",
+            "BASE_URL": "http://127.0.0.1",
+        }
+    )
     return env
 
 
@@ -286,8 +306,10 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     bare = results["bare"].rps
-    print(f"\ngunicorn gthread, {WORKERS} workers x {os.environ.get('GUNICORN_THREADS') or 4} threads; "
-          f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s on loopback; {os.cpu_count()} CPU cores")
+    print(
+        f"\ngunicorn gthread, {WORKERS} workers x {os.environ.get('GUNICORN_THREADS') or 4} threads; "
+        f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s on loopback; {os.cpu_count()} CPU cores"
+    )
     print(f"{'measure':42} {'per s':>9} {'errors':>7} {'ratio':>7}  goal")
     print(f"{'bare one-route Flask app (req/s)':42} {bare:9.0f} {results['bare'].errors:7d} {1:7.2f}")
     errors = results["bare"].errors

@@ -46,7 +46,7 @@ class _SqliteHuey(SqliteHuey):
 class _Job:
     """A declared job; `.enqueue(*args)` schedules it on the configured queue."""
 
-    def __init__(self, queue: "JobQueue", fn: Callable[..., Any], options: dict):
+    def __init__(self, queue: JobQueue, fn: Callable[..., Any], options: dict):
         self._queue = queue
         self.fn = fn
         self.options = options

@@ -46,4 +46,7 @@ if [ -z "${TEST_REDIS_URL:-}" ] && python_can_reach 127.0.0.1 6379; then
 fi
 echo "databases: SQLite${TEST_DATABASE_URL:+ + PostgreSQL}; redis: ${TEST_REDIS_URL:-not available}"
 
+# Lint and import order first (seconds): rules in pyproject.toml, [tool.ruff].
+.venv/bin/ruff check --quiet . || { echo "ruff found problems (see above); fix them or run: .venv/bin/ruff check --fix ." >&2; exit 1; }
+
 exec .venv/bin/python -m pytest "$@"

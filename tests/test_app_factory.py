@@ -77,7 +77,9 @@ def test_database_url_is_accepted_as_given(given, expected):
 
 
 def test_plain_postgresql_url_builds_a_psycopg_engine(tmp_path, clean_environ, restore_job_queue):
-    app = create_app({"DATABASE_URL": "postgresql://panel@127.0.0.1:1/panel", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    app = create_app(
+        {"DATABASE_URL": "postgresql://panel@127.0.0.1:1/panel", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
+    )
     from panel_app.extensions import db
 
     with app.app_context():
@@ -95,7 +97,12 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
 
 @pytest.mark.parametrize(
     "environ, port",
-    [({}, 25), ({"MAIL_USE_TLS": "true"}, 587), ({"MAIL_USE_SSL": "true"}, 465), ({"MAIL_USE_SSL": "true", "MAIL_PORT": "2465"}, 2465)],
+    [
+        ({}, 25),
+        ({"MAIL_USE_TLS": "true"}, 587),
+        ({"MAIL_USE_SSL": "true"}, 465),
+        ({"MAIL_USE_SSL": "true", "MAIL_PORT": "2465"}, 2465),
+    ],
 )
 def test_mail_port_defaults_to_the_transports_standard_port(environ, port):
     assert load_config(environ).MAIL_PORT == port
@@ -115,7 +122,9 @@ def test_healthz_answers_when_the_database_does(client):
 
 
 def test_healthz_reports_503_when_the_database_is_down(tmp_path, clean_environ, restore_job_queue):
-    app = create_app({"DATABASE_URL": "postgresql://panel@127.0.0.1:1/panel", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    app = create_app(
+        {"DATABASE_URL": "postgresql://panel@127.0.0.1:1/panel", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] != "ok"

@@ -39,7 +39,17 @@ def read(db):
 
 def test_events_create_with_contract_options(runner, read):
     result = runner.invoke(
-        args=CONTRACT_ARGS + ["--capacity", "120", "--approval", "manual", "--zoom-webinar-id", "81234567890", "--join-url", "https://zoom.example/j/1"]
+        args=CONTRACT_ARGS
+        + [
+            "--capacity",
+            "120",
+            "--approval",
+            "manual",
+            "--zoom-webinar-id",
+            "81234567890",
+            "--join-url",
+            "https://zoom.example/j/1",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "http://panel.test/events/parliamentary-solidarity-2099" in result.output
@@ -52,12 +62,28 @@ def test_events_create_with_contract_options(runner, read):
 
 
 def test_events_create_defaults_and_draft(runner, read):
-    args = ["events", "create", "--slug", "draft-panel", "--title", "Draft", "--start", "2099-01-13 15:00", "--end", "2099-01-13 16:00", "--draft"]
+    args = [
+        "events",
+        "create",
+        "--slug",
+        "draft-panel",
+        "--title",
+        "Draft",
+        "--start",
+        "2099-01-13 15:00",
+        "--end",
+        "2099-01-13 16:00",
+        "--draft",
+    ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     [event] = read(sa.select(Event))
     assert (event.timezone, event.languages, event.capacity, event.approval_mode, event.status) == (
-        "Europe/Zurich", ["en"], None, "auto", "draft",
+        "Europe/Zurich",
+        ["en"],
+        None,
+        "auto",
+        "draft",
     )
     assert event.starts_at.isoformat() == "2099-01-13T14:00:00+00:00"  # CET in January
 
@@ -112,20 +138,45 @@ def test_events_create_option_types_are_checked(runner, read, option, value):
 
 
 def test_users_create_hashes_password_and_updates_existing(runner, read):
-    result = runner.invoke(args=["users", "create", "--email", " Organiser@IPU.example.org ", "--password", "correct horse", "--role", "admin"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            " Organiser@IPU.example.org ",
+            "--password",
+            "correct horse",
+            "--role",
+            "admin",
+        ]
+    )
     assert result.exit_code == 0, result.output
     [user] = read(sa.select(User))
     assert (user.email, user.role) == ("organiser@ipu.example.org", "admin")
     assert user.password_hash != "correct horse" and user.check_password("correct horse")
 
-    result = runner.invoke(args=["users", "create", "--email", "organiser@ipu.example.org", "--password", "battery staple", "--role", "viewer"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "organiser@ipu.example.org",
+            "--password",
+            "battery staple",
+            "--role",
+            "viewer",
+        ]
+    )
     assert result.exit_code == 0 and "Updated viewer" in result.output
     [user] = read(sa.select(User))
     assert user.role == "viewer" and user.check_password("battery staple") and not user.check_password("correct horse")
 
 
 def test_users_create_default_role_is_organiser(runner, read):
-    assert runner.invoke(args=["users", "create", "--email", "o@ipu.example.org", "--password", "long enough!"]).exit_code == 0
+    assert (
+        runner.invoke(args=["users", "create", "--email", "o@ipu.example.org", "--password", "long enough!"]).exit_code
+        == 0
+    )
     assert read(sa.select(User))[0].role == "organiser"
 
 
@@ -210,16 +261,23 @@ def _write(tmp_path, text: str, name="organisations.csv"):
 
 
 def test_organisations_import_then_reimport_deactivates_and_reactivates(runner, read, tmp_path):
-    first = _write(tmp_path, "name,country,affiliation_type\nParliament of Senegal,SN,member_parliament\n"
-                             "Parliament of Chile,CL,member_parliament\nEast African Legislative Assembly,,associate_member\n")
+    first = _write(
+        tmp_path,
+        "name,country,affiliation_type\nParliament of Senegal,SN,member_parliament\n"
+        "Parliament of Chile,CL,member_parliament\nEast African Legislative Assembly,,associate_member\n",
+    )
     result = runner.invoke(args=["organisations", "import", first])
     assert result.exit_code == 0, result.output
     assert "added 3, updated 0, deactivated 0" in result.output
 
-    second = _write(tmp_path, "name,country,affiliation_type\nParliament of Senegal,SN,member_parliament\n", "second.csv")
+    second = _write(
+        tmp_path, "name,country,affiliation_type\nParliament of Senegal,SN,member_parliament\n", "second.csv"
+    )
     assert "added 0, updated 0, deactivated 2" in runner.invoke(args=["organisations", "import", second]).output
     assert {o.name: o.active for o in read(sa.select(Organisation))} == {
-        "Parliament of Senegal": True, "Parliament of Chile": False, "East African Legislative Assembly": False,
+        "Parliament of Senegal": True,
+        "Parliament of Chile": False,
+        "East African Legislative Assembly": False,
     }
 
     result = runner.invoke(args=["organisations", "import", first])
@@ -228,14 +286,18 @@ def test_organisations_import_then_reimport_deactivates_and_reactivates(runner, 
 
 
 def test_organisations_import_keep_missing(runner, read, tmp_path):
-    runner.invoke(args=["organisations", "import", _write(tmp_path, "name,country,affiliation_type\nA,SN,member_parliament\n")])
+    runner.invoke(
+        args=["organisations", "import", _write(tmp_path, "name,country,affiliation_type\nA,SN,member_parliament\n")]
+    )
     path = _write(tmp_path, "name,country,affiliation_type\nB,CL,member_parliament\n", "b.csv")
     assert runner.invoke(args=["organisations", "import", "--keep-missing", path]).exit_code == 0
     assert {o.name: o.active for o in read(sa.select(Organisation))} == {"A": True, "B": True}
 
 
 def test_organisations_import_with_errors_reports_lines_and_imports_nothing(runner, read, tmp_path):
-    runner.invoke(args=["organisations", "import", _write(tmp_path, "name,country,affiliation_type\nKept,SN,member_parliament\n")])
+    runner.invoke(
+        args=["organisations", "import", _write(tmp_path, "name,country,affiliation_type\nKept,SN,member_parliament\n")]
+    )
     bad = _write(
         tmp_path,
         "name,country,affiliation_type\n"
@@ -280,7 +342,14 @@ def test_organisations_import_refuses_a_non_utf8_file(runner, read, tmp_path):
 
 def test_organisations_import_accepts_excel_bom_and_quoted_names(runner, read, tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_bytes('\ufeffname,country,affiliation_type\n"Parliament of Bosnia and Herzegovina, House of Representatives",BA,member_parliament\n'.encode("utf-8"))
+    path.write_bytes(
+        (
+            '\ufeffname,country,affiliation_type\n'
+            '"Parliament of Bosnia and Herzegovina, House of Representatives",BA,member_parliament\n'
+        ).encode("utf-8")
+    )
     result = runner.invoke(args=["organisations", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert [o.name for o in read(sa.select(Organisation))] == ["Parliament of Bosnia and Herzegovina, House of Representatives"]
+    assert [o.name for o in read(sa.select(Organisation))] == [
+        "Parliament of Bosnia and Herzegovina, House of Representatives"
+    ]

@@ -76,9 +76,10 @@ def test_released_revisions_are_never_rewritten():
 
 def test_revisions_form_one_line_of_history():
     """One head and no branch points: each revision builds on the one before."""
+    from pathlib import Path
+
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-    from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "migrations"
     config = Config()

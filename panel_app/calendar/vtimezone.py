@@ -180,7 +180,8 @@ def _vtimezone_text(zone_name: str, first_year: int, last_year: int, event_start
             first = run[0]
             sub = _component(first.is_dst, first.name, first.offset_from, first.offset_to, first.local_onset)
             if len(run) > 1:
-                rule = {"FREQ": "YEARLY", "BYMONTH": first.local_onset.month, "BYDAY": _byday([t.local_onset for t in run])}
+                rule = {"FREQ": "YEARLY", "BYMONTH": first.local_onset.month,
+                        "BYDAY": _byday([t.local_onset for t in run])}
                 ongoing = index == len(runs) - 1 and run[-1].local_onset.year == last_year
                 if not ongoing:
                     rule["UNTIL"] = run[-1].at_utc.replace(tzinfo=timezone.utc)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 
 from markupsafe import Markup
-from wtforms.widgets import Select, html_params
 from wtforms.fields.choices import Choice
+from wtforms.widgets import Select, html_params
 
 _MAX_ENTRIES = 16
 

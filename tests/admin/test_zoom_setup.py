@@ -13,7 +13,6 @@ from panel_app.extensions import db
 from panel_app.models import AuditEntry, EventInterpreter, ZoomSetupCheck
 from tests.admin.conftest import csrf_from
 from tests.zoom import conftest as zoom_fixtures
-
 from tests.zoom.setup_helpers import INTERPRETERS, SETUP_MEETING_ID, linked_event
 
 # The Zoom simulator and the app pointed at it, as the Zoom tests have them.

@@ -23,7 +23,7 @@ def _heading_problems(levels: list[int]) -> list[str]:
     problems = []
     if levels.count(1) != 1:
         problems.append(f"expected one h1, found {levels.count(1)}")
-    for previous, current in zip(levels, levels[1:]):
+    for previous, current in zip(levels, levels[1:], strict=False):
         if current > previous + 1:
             problems.append(f"h{previous} followed by h{current}")
     return problems

@@ -33,7 +33,9 @@ def test_french_visitor_on_a_phone_registers_end_to_end(new_page, make_event):
     page.get_by_label(re.compile(r"^Nom\b")).fill("Dupont")
     page.get_by_label("Adresse électronique").fill("amelie.dupont@assemblee.example")
     page.get_by_label("Pays").select_option("FR")
-    page.get_by_role("group", name=re.compile("Vous participez au titre de")).get_by_label("Parlement membre de l’UIP").check()
+    page.get_by_role("group", name=re.compile("Vous participez au titre de")).get_by_label(
+        "Parlement membre de l’UIP"
+    ).check()
     page.get_by_label("Parlement ou organisation").fill("Assemblée nationale")
     page.get_by_role("group", name=re.compile("Votre fonction")).get_by_label("Parlementaire", exact=True).check()
     language = page.get_by_role("group", name=re.compile("Langue d’interprétation"))
@@ -142,7 +144,9 @@ def test_the_double_submit_guard_disables_the_pressed_button_only_for_a_while(ne
     page.goto(f"/events/{slug}/register")
     button = page.get_by_role("button", name="Register")
     # Stay on the page, as a download does (the guard's own listener still runs).
-    page.evaluate("document.querySelector('form.registration-form').addEventListener('submit', e => e.preventDefault())")
+    page.evaluate(
+        "document.querySelector('form.registration-form').addEventListener('submit', e => e.preventDefault())"
+    )
     button.click()
     expect(button).to_be_disabled()
     expect(button).to_be_enabled(timeout=8_000)  # not dead for good when no new page came

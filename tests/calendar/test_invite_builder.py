@@ -71,12 +71,19 @@ def test_fast_invite_matches_a_pure_icalendar_build_byte_for_byte(method):
         registration = _fake_registration(zone, start, name=NAMES[index % len(NAMES)],
                                           email=f"person{index}@parl.example")
         summary, description = TEXTS[index % len(TEXTS)]
-        kwargs = dict(method=method, sequence=index % 3, dtstamp=stamp,
-                      text=builder.InviteText(summary=summary, description=description),
-                      join_url=LINKS[index % len(LINKS)],
-                      organiser=(["Inter-Parliamentary Union", "", "O'Neil, \"IPU\""][index % 3], "events@ipu.example.org"),
-                      domain="panel.test")
-        assert builder.personal_invite(registration, **kwargs) == _reference_invite(registration, **kwargs), (zone, local_text)
+        kwargs = dict(
+            method=method,
+            sequence=index % 3,
+            dtstamp=stamp,
+            text=builder.InviteText(summary=summary, description=description),
+            join_url=LINKS[index % len(LINKS)],
+            organiser=(["Inter-Parliamentary Union", "", 'O\'Neil, "IPU"'][index % 3], "events@ipu.example.org"),
+            domain="panel.test",
+        )
+        assert builder.personal_invite(registration, **kwargs) == _reference_invite(registration, **kwargs), (
+            zone,
+            local_text,
+        )
 
 
 def test_cached_parts_follow_every_change_of_time_sequence_link_and_name():
@@ -85,9 +92,15 @@ def test_cached_parts_follow_every_change_of_time_sequence_link_and_name():
     stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
     def build(**changes):
-        kwargs = dict(method="REQUEST", sequence=0, dtstamp=stamp, text=builder.InviteText("Panel", "Join"),
-                      join_url="https://zoom.example/j/1", organiser=("IPU", "events@ipu.example.org"),
-                      domain="panel.test")
+        kwargs = dict(
+            method="REQUEST",
+            sequence=0,
+            dtstamp=stamp,
+            text=builder.InviteText("Panel", "Join"),
+            join_url="https://zoom.example/j/1",
+            organiser=("IPU", "events@ipu.example.org"),
+            domain="panel.test",
+        )
         kwargs.update(changes)
         return Calendar.from_ical(builder.personal_invite(registration, **kwargs)).walk("VEVENT")[0]
 
@@ -115,16 +128,37 @@ def test_calendar_links_encode_exactly_like_urlencode():
     from panel_app.calendar import links
 
     start = datetime(2026, 9, 29, 13, 0, tzinfo=timezone.utc)
-    for details in ["Panel\n\nMardi 29 septembre 2026, 15\u00a0h\u00a000 – 16\u00a0h\u00a030 CEST\n\nJoin: https://z.example/j/1?a=b&c=d",
-                    "", "\n", "a+b c%d\r\n🎉 é\\n", "x" * 2000]:
+    for details in [
+        "Panel\n\nMardi 29 septembre 2026, 15\u00a0h\u00a000 – 16\u00a0h\u00a030 CEST\n\nJoin: https://z.example/j/1?a=b&c=d",
+        "",
+        "\n",
+        "a+b c%d\r\n🎉 é\\n",
+        "x" * 2000,
+    ]:
         for location in (None, "https://zoom.us/w/1?tk=a b&pwd=+"):
-            made = links.calendar_links(title="Solidarité & co", starts_at=start, ends_at=start + timedelta(hours=1),
-                                        details=details, location=location, ics_url="https://p.example/r/t/invite.ics")
+            made = links.calendar_links(
+                title="Solidarité & co",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                details=details,
+                location=location,
+                ics_url="https://p.example/r/t/invite.ics",
+            )
             shortened = links._shorten(details)
-            google = {"action": "TEMPLATE", "text": "Solidarité & co", "dates": "20260929T130000Z/20260929T140000Z",
-                      "details": shortened}
-            outlook = {"path": "/calendar/action/compose", "rru": "addevent", "subject": "Solidarité & co",
-                       "startdt": "2026-09-29T13:00:00Z", "enddt": "2026-09-29T14:00:00Z", "body": shortened}
+            google = {
+                "action": "TEMPLATE",
+                "text": "Solidarité & co",
+                "dates": "20260929T130000Z/20260929T140000Z",
+                "details": shortened,
+            }
+            outlook = {
+                "path": "/calendar/action/compose",
+                "rru": "addevent",
+                "subject": "Solidarité & co",
+                "startdt": "2026-09-29T13:00:00Z",
+                "enddt": "2026-09-29T14:00:00Z",
+                "body": shortened,
+            }
             if location:
                 google["location"] = outlook["location"] = location
             assert made.google == f"{links.GOOGLE_URL}?{urlencode(google)}"

@@ -79,14 +79,16 @@ def _ical_js(paths: list[Path]) -> list[dict]:
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "ical.js").exists():
         pytest.skip("node or node_modules/ical.js missing (run scripts/test.sh once)")
-    out = subprocess.run([node, str(ICAL_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [node, str(ICAL_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=60, check=True
+    )
     return json.loads(out.stdout)
 
 
 def _dateutil_utc(ics: bytes) -> datetime:
     """Second, independent reader: dateutil's RFC 5545 VTIMEZONE parser (vobject's engine)."""
     text = ics.decode("utf-8")
-    vtz = text[text.index("BEGIN:VTIMEZONE"):text.index("END:VTIMEZONE") + len("END:VTIMEZONE")]
+    vtz = text[text.index("BEGIN:VTIMEZONE") : text.index("END:VTIMEZONE") + len("END:VTIMEZONE")]
     zones = dateutil_tz.tzical(io.StringIO(vtz.replace("\r\n", "\n")))
     match = re.search(r"^DTSTART;TZID=([^:]+):(\d{8}T\d{6})", text, re.M)
     if match is None:  # written in UTC
@@ -110,7 +112,7 @@ def test_every_parser_reads_invites_at_the_zone_database_instant(tmp_path):
     results = _ical_js(paths)
 
     assert len(results) == len(CASES)
-    for (zone, local_text, start), result, path in zip(expected, results, paths):
+    for (zone, local_text, start), result, path in zip(expected, results, paths, strict=True):
         label = f"{zone} {local_text}"
         assert result["start_zone"] == (zone if result["tzid"] else "UTC"), label
         assert (result["tzid"] is None) == ((zone, local_text) in AMBIGUOUS), label
@@ -134,7 +136,9 @@ def test_last_sunday_rules_stay_last_sunday_even_when_the_window_only_shows_four
 
 
 def test_transitions_match_the_zone_database_to_the_second():
-    found = transitions("America/New_York", datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc))
+    found = transitions(
+        "America/New_York", datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc)
+    )
     assert [t.at_utc for t in found] == [
         datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc),
         datetime(2026, 11, 1, 6, 0, tzinfo=timezone.utc),
@@ -143,8 +147,8 @@ def test_transitions_match_the_zone_database_to_the_second():
 
 
 def test_awkward_names_survive_escaped_and_folded_at_75_octets(tmp_path):
-    name = "Amina; Diallo, \U0001F389 Jr.\nمحمد بن عبد الله"
-    summary = "Solidarité parlementaire; soutien, \"MPs\" 🎉\nالتضامن البرلماني " * 2
+    name = "Amina; Diallo, \U0001f389 Jr.\nمحمد بن عبد الله"
+    summary = 'Solidarité parlementaire; soutien, "MPs" 🎉\nالتضامن البرلماني ' * 2
     description = "Line one, with; punctuation\nالسطر الثاني 🎉\n" * 4
     start = _local("Europe/Zurich", "2026-09-29 15:00").astimezone(timezone.utc)
     ics = _invite(_fake_registration("Europe/Zurich", start, name=name), summary=summary, description=description)

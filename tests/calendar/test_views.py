@@ -5,7 +5,9 @@ from __future__ import annotations
 from icalendar import Calendar
 
 
-def test_personal_invite_download_is_the_registrants_request_with_same_uid_as_email(client, make_event, make_registration):
+def test_personal_invite_download_is_the_registrants_request_with_same_uid_as_email(
+    client, make_event, make_registration
+):
     event = make_event()
     registration, token = make_registration(event, email="amina@parl.example")
 

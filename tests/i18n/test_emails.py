@@ -30,8 +30,22 @@ def _parts(message) -> dict[str, str]:
 @pytest.mark.parametrize(
     "language, subject, expected",
     [
-        ("fr", "Inscription confirmée", ["Votre inscription est confirmée", "Bonjour", "Langue d’interprétation", "15\u00a0h\u00a000", "Cordialement"]),
-        ("es", "Inscripción confirmada", ["Su inscripción está confirmada", "Estimado/a", "Idioma de interpretación", "Atentamente"]),
+        (
+            "fr",
+            "Inscription confirmée",
+            [
+                "Votre inscription est confirmée",
+                "Bonjour",
+                "Langue d’interprétation",
+                "15\u00a0h\u00a000",
+                "Cordialement",
+            ],
+        ),
+        (
+            "es",
+            "Inscripción confirmada",
+            ["Su inscripción está confirmada", "Estimado/a", "Idioma de interpretación", "Atentamente"],
+        ),
     ],
 )
 def test_confirmation_email_and_invite_are_in_the_interpretation_language(
@@ -44,9 +58,7 @@ def test_confirmation_email_and_invite_are_in_the_interpretation_language(
         translations={"fr": {"title": "Solidarité parlementaire"}, "es": {"title": "Solidaridad parlamentaria"}},
     )
     # Browsing in English; only the interpretation language says French or Spanish.
-    response = submit_form(
-        client, f"/events/{event.slug}/register?lang=en", registration_form_data(language=language)
-    )
+    response = submit_form(client, f"/events/{event.slug}/register?lang=en", registration_form_data(language=language))
     assert response.status_code == 303
 
     message = _sent_message(db, outbox)

@@ -48,7 +48,11 @@ def test_retention_job_anonymises_old_events_and_keeps_counts(app, db, make_even
     for row in rows:
         _assert_anonymised(row)
     # Anonymous counts survive: languages, statuses, attendance.
-    assert sorted((r.language, r.status) for r in rows) == [("es", "cancelled"), ("fr", "confirmed"), ("fr", "confirmed")]
+    assert sorted((r.language, r.status) for r in rows) == [
+        ("es", "cancelled"),
+        ("fr", "confirmed"),
+        ("fr", "confirmed"),
+    ]
     assert [r.attended_minutes for r in rows if r.attended] == [40]
     assert db.session.get(Registration, kept.id).email == "keep@parliament.example"
     record = db.session.scalar(sa.select(ErasureRecord).where(ErasureRecord.event_id == old.id))
@@ -77,8 +81,15 @@ def test_retention_blanks_copies_in_attendance_tables(app, db, make_event, make_
     registration, _ = make_registration(event)
     walk_ins = Base.metadata.tables.get("walk_ins")
     if walk_ins is not None:
-        db.session.execute(sa.insert(walk_ins).values(event_id=event.id, participant_key="e:guest@x.example",
-                                                      name="Guest Person", email="guest@x.example", attended_minutes=5))
+        db.session.execute(
+            sa.insert(walk_ins).values(
+                event_id=event.id,
+                participant_key="e:guest@x.example",
+                name="Guest Person",
+                email="guest@x.example",
+                attended_minutes=5,
+            )
+        )
         db.session.commit()
     services.erase_expired(db.session, now=utcnow(), retention_days=90)
     db.session.commit()
@@ -97,8 +108,9 @@ def test_registrant_erases_own_registration_from_private_page(app, db, client, m
 
     confirm = client.get(f"/registrations/{token}/erase")
     assert confirm.status_code == 200
-    response = client.post(f"/registrations/{token}/erase",
-                           data={"csrf_token": csrf_token_from(confirm.get_data(as_text=True))})
+    response = client.post(
+        f"/registrations/{token}/erase", data={"csrf_token": csrf_token_from(confirm.get_data(as_text=True))}
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("/privacy/erased")
     assert client.get(response.headers["Location"]).status_code == 200
 
@@ -125,13 +137,16 @@ def test_erased_person_can_register_again(app, db, client, make_event, make_regi
     from tests.factories import registration_form_data
 
     event = make_event()
-    registration, token = make_registration(event, email="amina.diallo@parliament.example",
-                                            email_normalized="amina.diallo@parliament.example")
+    registration, token = make_registration(
+        event, email="amina.diallo@parliament.example", email_normalized="amina.diallo@parliament.example"
+    )
     services.erase_registration(db.session, registration, now=utcnow(), reason="registrant")
     db.session.commit()
     response = submit_form(client, f"/events/{event.slug}/register", registration_form_data())
     assert response.status_code == 303
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(Registration.event_id == event.id))
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Registration).where(Registration.event_id == event.id)
+    )
     assert count == 2
 
 
@@ -156,7 +171,9 @@ def test_admin_exports_one_persons_data_across_events(app, db, client, make_even
     for event in (make_event(), make_event()):
         make_registration(event, email="Amina@Parliament.example", email_normalized="amina@parliament.example")
     make_registration(make_event(), email="other@parliament.example", email_normalized="other@parliament.example")
-    response = client.post("/admin/privacy/export", data={"email": " AMINA@parliament.example ", "csrf_token": _admin_form(client)})
+    response = client.post(
+        "/admin/privacy/export", data={"email": " AMINA@parliament.example ", "csrf_token": _admin_form(client)}
+    )
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -168,14 +185,21 @@ def test_admin_exports_one_persons_data_across_events(app, db, client, make_even
 
 def test_admin_erases_one_person_across_events(app, db, client, make_event, make_registration):
     admin = _login(client, db, UserRole.ADMIN)
-    ids = [make_registration(make_event(), email="amina@parliament.example", email_normalized="amina@parliament.example")[0].id
-           for _ in range(2)]
-    other, _ = make_registration(make_event(), email="other@parliament.example", email_normalized="other@parliament.example")
+    ids = [
+        make_registration(make_event(), email="amina@parliament.example", email_normalized="amina@parliament.example")[
+            0
+        ].id
+        for _ in range(2)
+    ]
+    other, _ = make_registration(
+        make_event(), email="other@parliament.example", email_normalized="other@parliament.example"
+    )
     token = _admin_form(client)
     refused = client.post("/admin/privacy/erase", data={"email": "amina@parliament.example", "csrf_token": token})
     assert refused.status_code == 422  # the confirmation box is required
-    response = client.post("/admin/privacy/erase",
-                           data={"email": "amina@parliament.example", "confirm": "y", "csrf_token": token})
+    response = client.post(
+        "/admin/privacy/erase", data={"email": "amina@parliament.example", "confirm": "y", "csrf_token": token}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     for registration_id in ids:
@@ -198,7 +222,9 @@ def test_privacy_console_is_for_admins_only(app, db, client):
     assert client.post("/admin/privacy/export", data={"email": "a@b.example"}).status_code in (400, 403)
 
 
-def test_admin_lookup_of_an_address_with_a_nul_byte_finds_nothing_instead_of_failing(app, db, client, make_event, make_registration):
+def test_admin_lookup_of_an_address_with_a_nul_byte_finds_nothing_instead_of_failing(
+    app, db, client, make_event, make_registration
+):
     # PostgreSQL refuses strings holding NUL: such an address must not reach the query (a 500).
     _login(client, db, UserRole.ADMIN)
     make_registration(make_event(), email="amina@parliament.example", email_normalized="amina@parliament.example")
@@ -206,7 +232,8 @@ def test_admin_lookup_of_an_address_with_a_nul_byte_finds_nothing_instead_of_fai
     exported = client.post("/admin/privacy/export", data={"email": "amina\x00@parliament.example", "csrf_token": token})
     assert exported.status_code == 200
     assert json.loads(exported.get_data(as_text=True))["registrations"] == []
-    erased = client.post("/admin/privacy/erase",
-                         data={"email": "amina\x00@parliament.example", "confirm": "y", "csrf_token": token})
+    erased = client.post(
+        "/admin/privacy/erase", data={"email": "amina\x00@parliament.example", "confirm": "y", "csrf_token": token}
+    )
     assert erased.status_code == 303
     assert db.session.scalar(sa.select(Registration.email)) == "amina@parliament.example"

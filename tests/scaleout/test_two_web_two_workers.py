@@ -43,13 +43,27 @@ def cluster_env(tmp_path):
     name = f"panel_scale_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db_url = sa.engine.make_url(normalise_database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    db_url = (
+        sa.engine.make_url(normalise_database_url(admin_url)).set(database=name).render_as_string(hide_password=False)
+    )
     tag = uuid.uuid4().hex[:10]
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "HUEY_NAME": f"scale-{tag}",
-           "RATELIMIT_KEY_PREFIX": f"scale-{tag}", "INSTANCE_PATH": str(tmp_path / "instance"),
-           "SECRET_KEY": f"scale-secret-{tag}", "FLASK_APP": "wsgi", "RATELIMIT_ENABLED": "true",
-           "RATELIMIT_LOGIN": "4 per minute", "BASE_URL": "http://127.0.0.1", "WEB_CONCURRENCY": "1",
-           "GUNICORN_THREADS": "4", "ACCESS_LOG": "off", "PANEL_ENV": "production"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "HUEY_NAME": f"scale-{tag}",
+        "RATELIMIT_KEY_PREFIX": f"scale-{tag}",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": f"scale-secret-{tag}",
+        "FLASK_APP": "wsgi",
+        "RATELIMIT_ENABLED": "true",
+        "RATELIMIT_LOGIN": "4 per minute",
+        "BASE_URL": "http://127.0.0.1",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "4",
+        "ACCESS_LOG": "off",
+        "PANEL_ENV": "production",
+    }
     for key in ("MAIL_SERVER", "ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"):
         env.pop(key, None)
     try:
@@ -71,8 +85,9 @@ def _run(env, *args):
 
 
 def _spawn(env, args, log):
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _stop(procs):
@@ -102,9 +117,18 @@ def _register(base, slug, n):
     with requests.Session() as http:
         form = http.get(f"{base}/events/{slug}/register", timeout=20)
         token = CSRF.search(form.text).group(1)
-        data = {"csrf_token": token, "first_name": f"Person{n}", "last_name": "Scale", "country": "CH",
-                "email": f"person{n}@parliament.example", "organisation": "Federal Assembly",
-                "affiliation_type": "member_parliament", "role": "mp", "language": "fr", "consent": "y"}
+        data = {
+            "csrf_token": token,
+            "first_name": f"Person{n}",
+            "last_name": "Scale",
+            "country": "CH",
+            "email": f"person{n}@parliament.example",
+            "organisation": "Federal Assembly",
+            "affiliation_type": "member_parliament",
+            "role": "mp",
+            "language": "fr",
+            "consent": "y",
+        }
         response = http.post(f"{base}/events/{slug}/register", data=data, allow_redirects=False, timeout=30)
         return response.status_code, response.headers.get("Location", "")
 
@@ -112,12 +136,30 @@ def _register(base, slug, n):
 def test_two_web_nodes_and_two_workers_share_everything(cluster_env, tmp_path):
     env = cluster_env
     _run(env, "db", "upgrade")
-    _run(env, "events", "create", "--slug", "scale-panel", "--title", "Scale panel", "--start", "2099-03-03 15:00",
-         "--end", "2099-03-03 16:30", "--timezone", "Europe/Zurich", "--languages", "en,fr,es")
+    _run(
+        env,
+        "events",
+        "create",
+        "--slug",
+        "scale-panel",
+        "--title",
+        "Scale panel",
+        "--start",
+        "2099-03-03 15:00",
+        "--end",
+        "2099-03-03 16:30",
+        "--timezone",
+        "Europe/Zurich",
+        "--languages",
+        "en,fr,es",
+    )
     ports = [free_port(), free_port()]
     procs = [
-        _spawn(env, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-               tmp_path / f"web{i}.log")
+        _spawn(
+            env,
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            tmp_path / f"web{i}.log",
+        )
         for i, port in enumerate(ports)
     ]
     procs += [
@@ -127,7 +169,7 @@ def test_two_web_nodes_and_two_workers_share_everything(cluster_env, tmp_path):
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base in bases:
-            _wait(lambda: requests.get(f"{base}/readyz", timeout=2).status_code == 200, 40, f"{base} ready")
+            _wait(lambda base=base: requests.get(f"{base}/readyz", timeout=2).status_code == 200, 40, f"{base} ready")
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(lambda n: _register(bases[n % 2], "scale-panel", n), range(PEOPLE)))
@@ -159,8 +201,13 @@ def test_two_web_nodes_and_two_workers_share_everything(cluster_env, tmp_path):
 
         queue = redis.Redis.from_url(env["REDIS_URL"])
         try:
-            _wait(lambda: all(queue.llen(k) == 0 for k in queue.scan_iter(f"*{env['HUEY_NAME']}*")
-                              if queue.type(k) == b"list"), 30, "the queue to drain")
+            _wait(
+                lambda: all(
+                    queue.llen(k) == 0 for k in queue.scan_iter(f"*{env['HUEY_NAME']}*") if queue.type(k) == b"list"
+                ),
+                30,
+                "the queue to drain",
+            )
         finally:
             queue.close()
 

@@ -62,7 +62,9 @@ def test_webhook_endpoint_is_limited_with_a_json_answer(make_isolated_app):
     if "/webhooks/zoom" not in {r.rule for r in app.url_map.iter_rules()}:
         pytest.skip("Zoom webhooks not installed")
     client = app.test_client()
-    statuses = [client.post("/webhooks/zoom", data=b"{}", content_type="application/json").status_code for _ in range(3)]
+    statuses = [
+        client.post("/webhooks/zoom", data=b"{}", content_type="application/json").status_code for _ in range(3)
+    ]
     assert statuses[2] == 429
     assert client.post("/webhooks/zoom", data=b"{}", content_type="application/json").get_json()["status"] == 429
 

@@ -50,8 +50,9 @@ def test_push_interpreters_sends_them_and_reports(app, link, sim):
     result = run(app, "--event", event.slug, "--push-interpreters")
     assert result.exit_code == 0, result.output
     assert "interpreters sent to Zoom" in result.output
-    assert sorted((i["email"], i["languages"]) for i in meeting.settings["language_interpretation"]["interpreters"]) == [
-        ("francoise.lefevre@interpretes.example", "US,FR"), ("maria-jose.nunez@interpretes.example", "US,ES")]
+    assert sorted(
+        (i["email"], i["languages"]) for i in meeting.settings["language_interpretation"]["interpreters"]
+    ) == [("francoise.lefevre@interpretes.example", "US,FR"), ("maria-jose.nunez@interpretes.example", "US,ES")]
 
 
 def test_zoom_errors_exit_1_with_the_reason(app, link, sim):

@@ -25,7 +25,9 @@ def _read(folder):
     return [email.message_from_bytes(p.read_bytes(), policy=default_policy) for p in sorted(folder.glob("*.eml"))]
 
 
-def test_message_to_the_spanish_channel_is_recorded_and_sent_once(organiser, post, db, app, make_event, make_registration, outbox):
+def test_message_to_the_spanish_channel_is_recorded_and_sent_once(
+    organiser, post, db, app, make_event, make_registration, outbox
+):
     event = make_event()
     make_registration(event, first_name="Zoë", last_name="Ñúñez", email="zoe@cortes.example", language="es")
     make_registration(event, email="gone@cortes.example", language="es", status="cancelled")
@@ -61,7 +63,9 @@ def test_message_to_the_spanish_channel_is_recorded_and_sent_once(organiser, pos
 def test_message_with_no_recipients_is_not_recorded(organiser, post, db, make_event):
     event = make_event()
     url = f"/admin/events/{event.slug}/messages?status=pending"
-    html = post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url, follow_redirects=True).get_data(as_text=True)
+    html = post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "nothing was sent" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 0
 
@@ -74,10 +78,10 @@ def test_message_form_errors_and_bad_filters(organiser, post, make_event):
     assert organiser.get(url + "?language=xx").status_code == 400
 
 
-def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(organiser, post, db, app, make_event, make_registration,
-                                                            monkeypatch):
+def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(
+    organiser, post, db, app, make_event, make_registration, monkeypatch
+):
     import socket
-
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -89,7 +93,6 @@ def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(organiser, post, db
     make_registration(event)
     url = f"/admin/events/{event.slug}/messages"
     post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
-    message_id = db.session.scalar(sa.select(GroupMessage.id))
     assert deliver(app) == 0
     db.session.expire_all()
     copy = db.session.scalar(sa.select(Notification))
@@ -116,7 +119,12 @@ def test_a_copy_for_someone_erased_before_sending_is_skipped_and_the_others_stil
     mails = _read(outbox)
     assert len(mails) == 1 and "second@parl.example" in mails[0]["To"]
     db.session.expire_all()
-    states = dict(db.session.execute(sa.select(Notification.registration_id, Notification.state)
-                                     .where(Notification.group_message_id == message_id)).all())
+    states = dict(
+        db.session.execute(
+            sa.select(Notification.registration_id, Notification.state).where(
+                Notification.group_message_id == message_id
+            )
+        ).all()
+    )
     assert states[first.id] == "skipped" and sorted(states.values()) == ["sent", "skipped"]
     assert db.session.scalar(sa.select(GroupMessage.state)) == "sent"
