@@ -22,10 +22,6 @@ INTERPRETER_MESSAGES = {
 }
 
 
-class ZoomActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token."""
-
-
 def pair_value(a: str, b: str) -> str:
     return f"{a}-{b}"
 

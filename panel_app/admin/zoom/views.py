@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from panel_app.admin.auth import client_ip, require_role
+from panel_app.admin.auth import require_role
 from panel_app.admin.blueprint import bp
+from panel_app.admin.common import checked_action_form, client_ip, current_account, event_or_404
+from panel_app.admin.forms import ActionForm
 from panel_app.admin.zoom.forms import (
     INTERPRETER_MESSAGES,
     CreateMeetingForm,
     InterpreterForm,
-    ZoomActionForm,
     pair_value,
 )
 from panel_app.extensions import db
@@ -34,20 +33,8 @@ from panel_app.zoom.errors import ZoomError, ZoomNotConfigured
 log = logging.getLogger(__name__)
 
 
-def _event_or_404(slug: str) -> Event:
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if len(slug) <= 100 else None
-    if event is None:
-        abort(404)
-    return event
-
-
 def _page_url(event: Event) -> str:
     return url_for("admin.zoom_setup", slug=event.slug)
-
-
-def _checked_action() -> None:
-    if not ZoomActionForm().validate_on_submit():
-        abort(400)
 
 
 def _client():
@@ -101,21 +88,21 @@ def _render(event: Event, *, interpreter_form: InterpreterForm | None = None,
         severity_labels=setup_text.SEVERITY_LABELS, zoom_on=zoom_enabled(current_app.config),
         interpreters=[(i, i.id in usable) for i in interpreters],
         interpreter_form=interpreter_form or InterpreterForm(event_languages=list(event.languages or [])),
-        create_form=create_form or CreateMeetingForm(), action_form=ZoomActionForm(),
+        create_form=create_form or CreateMeetingForm(), action_form=ActionForm(),
         fixable=[f for f in findings if f.fixable],
     ), status
 
 
 @bp.get("/events/<slug>/zoom")
 def zoom_setup(slug: str):
-    return _render(_event_or_404(slug))
+    return _render(event_or_404(slug))
 
 
 @bp.post("/events/<slug>/zoom/check")
 @require_role(UserRole.ORGANISER)
 def zoom_setup_check(slug: str):
-    _checked_action()
-    event = _event_or_404(slug)
+    checked_action_form()
+    event = event_or_404(slug)
     report = _run(event, lambda client: setup.check_setup(db.session, client, event, now=utcnow()))
     if report is not None:
         _flash_report(report)
@@ -125,10 +112,10 @@ def zoom_setup_check(slug: str):
 @bp.post("/events/<slug>/zoom/fix")
 @require_role(UserRole.ORGANISER)
 def zoom_setup_fix(slug: str):
-    _checked_action()
-    event = _event_or_404(slug)
+    checked_action_form()
+    event = event_or_404(slug)
     result = _run(event, lambda client: setup.fix_setup(db.session, client, event, now=utcnow(),
-                                                        actor=current_user._get_current_object(), ip=client_ip()))
+                                                        actor=current_account(), ip=client_ip()))
     if result is None:
         return redirect(_page_url(event), code=303)
     if not result.updated:
@@ -145,10 +132,10 @@ def zoom_setup_fix(slug: str):
 @bp.post("/events/<slug>/zoom/push-interpreters")
 @require_role(UserRole.ORGANISER)
 def zoom_push_interpreters(slug: str):
-    _checked_action()
-    event = _event_or_404(slug)
+    checked_action_form()
+    event = event_or_404(slug)
     report = _run(event, lambda client: setup.push_interpreters(
-        db.session, client, event, now=utcnow(), actor=current_user._get_current_object(), ip=client_ip()))
+        db.session, client, event, now=utcnow(), actor=current_account(), ip=client_ip()))
     if report is not None:
         flash(_("The interpreters were sent to Zoom."), "success")
         if any(f.code in ("interpreters_differ", "interpretation_off") for f in report.findings):
@@ -160,13 +147,13 @@ def zoom_push_interpreters(slug: str):
 @bp.post("/events/<slug>/zoom/create")
 @require_role(UserRole.ORGANISER)
 def zoom_create_meeting(slug: str):
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     form = CreateMeetingForm()
     if not form.validate_on_submit():
         return _render(event, create_form=form, status=422)
     result = _run(event, lambda client: setup.create_zoom_meeting(
         db.session, client, event, kind=form.kind.data, host=form.host.data or "me", now=utcnow(),
-        actor=current_user._get_current_object(), ip=client_ip()))
+        actor=current_account(), ip=client_ip()))
     if result is not None:
         flash(_("Created at Zoom with ID %(id)s and linked to this event.", id=result.zoom_id), "success")
         if result.error is not None:
@@ -188,7 +175,7 @@ def _save_interpreter(event: Event, form: InterpreterForm, interpreter=None) -> 
     if not form.validate_on_submit():
         return False
     values = {"email": form.email.data, "name": form.name.data or "", "languages": form.language_codes(),
-              "now": utcnow(), "actor": current_user._get_current_object(), "ip": client_ip()}
+              "now": utcnow(), "actor": current_account(), "ip": client_ip()}
     try:
         if interpreter is None:
             interpreter_services.add_interpreter(db.session, event, **values)
@@ -208,7 +195,7 @@ def _save_interpreter(event: Event, form: InterpreterForm, interpreter=None) -> 
 @bp.post("/events/<slug>/zoom/interpreters")
 @require_role(UserRole.ORGANISER)
 def zoom_interpreter_add(slug: str):
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     form = InterpreterForm(event_languages=list(event.languages or []))
     if not _save_interpreter(event, form):
         return _render(event, interpreter_form=form, status=422)
@@ -219,7 +206,7 @@ def zoom_interpreter_add(slug: str):
 @bp.route("/events/<slug>/zoom/interpreters/<int:interpreter_id>/edit", methods=["GET", "POST"])
 @require_role(UserRole.ORGANISER)
 def zoom_interpreter_edit(slug: str, interpreter_id: int):
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     interpreter = _interpreter_or_404(event, interpreter_id)
     data = None
     if request.method == "GET":
@@ -240,11 +227,11 @@ def zoom_interpreter_edit(slug: str, interpreter_id: int):
 @bp.post("/events/<slug>/zoom/interpreters/<int:interpreter_id>/delete")
 @require_role(UserRole.ORGANISER)
 def zoom_interpreter_delete(slug: str, interpreter_id: int):
-    _checked_action()
-    event = _event_or_404(slug)
+    checked_action_form()
+    event = event_or_404(slug)
     interpreter = _interpreter_or_404(event, interpreter_id)
     interpreter_services.remove_interpreter(db.session, event, interpreter, now=utcnow(),
-                                            actor=current_user._get_current_object(), ip=client_ip())
+                                            actor=current_account(), ip=client_ip())
     db.session.commit()
     flash(_("Interpreter removed. Send the interpreters to Zoom again."), "success")
     return redirect(_page_url(event) + "#interpreters", code=303)
