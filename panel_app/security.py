@@ -8,8 +8,9 @@ modules need not remember any of it:
   page can never be broken by the policy), plus the usual companion headers;
 * behind a load balancer, `PROXY_FIX_X_FOR`/`..._X_PROTO` tell Werkzeug how many proxies to
   trust, so rate limits see the visitor's address and URLs use the public scheme;
-* login and webhook endpoints get rate limits from config (`RATELIMIT_LOGIN`,
-  `RATELIMIT_WEBHOOK`), found by their public URL so their owners' code stays untouched.
+* the login endpoint gets its rate limit from config (`RATELIMIT_LOGIN`), found by its public
+  URL so its owner's code stays untouched. (The Zoom webhook limits only requests that fail
+  verification, in `zoom/webhooks.py`: Zoom's own notifications are never limited.)
   The limiter stores counters in Redis when `REDIS_URL` is set, so limits hold across
   every web process.
 """
@@ -47,7 +48,6 @@ PRIVATE_PREFIXES = ("/registrations/", "/admin", "/privacy/")
 #: Public URL rules that get a config-driven limit (rule -> (config key, methods)).
 LIMITED_RULES = {
     "/admin/login": ("RATELIMIT_LOGIN", ["POST"]),
-    "/webhooks/zoom": ("RATELIMIT_WEBHOOK", ["POST"]),
 }
 
 
@@ -55,13 +55,9 @@ def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
-def _webhook_limit() -> str:
-    return current_app.config["RATELIMIT_WEBHOOK"]
-
-
 # Module-level providers (not lambdas per app): Flask-Limiter deduplicates equal limits, so
 # building several apps in one process (tests) never double-counts a request.
-_LIMIT_PROVIDERS = {"RATELIMIT_LOGIN": _login_limit, "RATELIMIT_WEBHOOK": _webhook_limit}
+_LIMIT_PROVIDERS = {"RATELIMIT_LOGIN": _login_limit}
 
 
 def init_app(app: Flask) -> None:
@@ -110,7 +106,7 @@ def security_headers(response: Response) -> Response:
 
 
 def apply_rate_limits(app: Flask) -> list[str]:
-    """Wrap the login and webhook views of `app` with their configured limits.
+    """Wrap the login view of `app` with its configured limit.
 
     Returns the endpoints that were limited (an endpoint a deployment lacks is skipped).
     """

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+#: 404 codes about the meeting itself: "Meeting is not found or has expired" (3001, webinars too)
+#: and "Registration has not been enabled for this meeting" (404). Another code on a registrant
+#: path ("Registrant not found") means the registrant is gone, not the meeting.
+MEETING_NOT_FOUND_CODE = 3001
+MEETING_LEVEL_404_CODES = frozenset({MEETING_NOT_FOUND_CODE, 404})
+
 
 class ZoomError(Exception):
     """Any failure talking to Zoom. `retryable` says whether trying later can succeed."""
@@ -36,24 +42,40 @@ class ZoomAuthError(ZoomError):
 
 
 class ZoomUnavailable(ZoomError):
-    """Timeouts, connection failures and 5xx answers that outlasted the client's own retries."""
+    """Timeouts, connection failures, 5xx answers and unreadable answers (e.g. a proxy's HTML
+    page) that outlasted the client's own retries."""
 
     retryable = True
 
 
 class ZoomRateLimited(ZoomError):
-    """429. `retry_at` is when to try again; `daily` when the account's daily quota is spent."""
+    """429. `retry_at` is when to try again.
+
+    `scope` says who must wait: "account" (Zoom's daily quota for the whole account: every
+    call waits), "item" (a limit on one resource, e.g. three adds a day for one registrant:
+    only that row waits) or "second" (the per-second limit persisted through our backoff).
+    """
 
     retryable = True
 
-    def __init__(self, message: str, *, retry_at: datetime | None = None, daily: bool = False, **kwargs):
+    def __init__(self, message: str, *, retry_at: datetime | None = None, scope: str = "second", **kwargs):
         super().__init__(message, **kwargs)
         self.retry_at = retry_at
-        self.daily = daily
+        self.scope = scope
+
+    @property
+    def daily(self) -> bool:
+        """True for the limits that reset at the next UTC midnight (account or item)."""
+        return self.scope in ("account", "item")
 
 
 class ZoomNotFound(ZoomError):
-    """404: the meeting, webinar or registrant does not exist at Zoom."""
+    """404: the meeting, webinar, report or registrant does not exist at Zoom (yet)."""
+
+    @property
+    def registrant_missing(self) -> bool:
+        """A 404 from Zoom about the registrant (not the meeting, and not a proxy's page)."""
+        return self.code is not None and self.code not in MEETING_LEVEL_404_CODES
 
 
 class ZoomRequestRejected(ZoomError):
