@@ -38,11 +38,14 @@ def main() -> int:
     from panel_app.models import Registration, SyncState, utcnow
     from panel_app.registration.services import new_token
     from panel_app.zoom.jobs import sync_registration_job
-    from panel_app.zoom.simulator import ZoomSimulator
+    from panel_app.zoom.testing import ZoomSimulator
     from tests.factories import EventFactory
 
     sim = ZoomSimulator().start()
-    sim.add_meeting(MEETING_ID)
+    # The questions meeting set-up creates: Zoom refuses answers to questions the meeting does not have.
+    sim.add_meeting(MEETING_ID).custom_questions = [
+        {"title": title, "type": "short", "required": False, "answers": []}
+        for title in ("Affiliation type", "Role", "Interpretation language")]
     sim.set_rate_limit(args.limit)
     instance = tempfile.mkdtemp(prefix="zoom-bench-")
     app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": instance, "RATELIMIT_ENABLED": False,

@@ -122,7 +122,7 @@ def import_attendance_command(slug):
 @click.option("--rate-limit", type=int, default=None, help="Requests per second before 429.")
 def simulator_command(port, rate_limit):
     """Run the Zoom API simulator on 127.0.0.1 for local demos (Ctrl+C to stop)."""
-    from panel_app.zoom.simulator import ZoomSimulator
+    from panel_app.zoom.testing import ZoomSimulator
 
     sim = ZoomSimulator(port=port, auto_create_meetings=True)
     sim.set_rate_limit(rate_limit)

@@ -11,17 +11,20 @@ import pytest
 from panel_app.extensions import db as _db
 from panel_app.queue import queue
 from panel_app.zoom.client import build_client
-from panel_app.zoom.simulator import ZoomSimulator
+from panel_app.zoom.testing import ZoomSimulator
 
 MEETING_ID = "81234567890"
 WEBINAR_ID = "92345678901"
+#: The registration questions meeting set-up gives a linked meeting (Zoom rejects answers to others).
+CUSTOM_QUESTIONS = [{"title": title, "type": "short", "required": False, "answers": []}
+                    for title in ("Affiliation type", "Role", "Interpretation language")]
 
 
 @pytest.fixture
 def sim():
     simulator = ZoomSimulator(page_size_cap=300)
-    simulator.add_meeting(MEETING_ID, topic="Parliamentary solidarity")
-    simulator.add_meeting(WEBINAR_ID, kind="webinars", topic="Webinar panel")
+    simulator.add_meeting(MEETING_ID, topic="Parliamentary solidarity").custom_questions = list(CUSTOM_QUESTIONS)
+    simulator.add_meeting(WEBINAR_ID, kind="webinars", topic="Webinar panel").custom_questions = list(CUSTOM_QUESTIONS)
     simulator.start()
     try:
         yield simulator
