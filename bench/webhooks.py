@@ -27,14 +27,13 @@ import hmac
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -111,7 +110,8 @@ def fire(url: str, bodies: list[bytes], threads: int) -> tuple[list[float], list
                     return
                 _, body = work.pop()
             ts = str(int(time.time()))
-            signature = "v0=" + hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+            digest = hmac.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+            signature = "v0=" + digest
             started = time.perf_counter()
             try:
                 status = http.post(url, data=body, timeout=30, headers={
@@ -196,7 +196,7 @@ def main() -> int:
            "ZOOM_WEBHOOK_SECRET_TOKEN": SECRET, "LOG_LEVEL": "WARNING", "FLASK_APP": "wsgi"}
     for key in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_ENABLED", "ZOOM_ACCOUNT_ID"):
         env.pop(key, None)
-    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     bodies = [joined_body(n, start) for n in range(args.count)]
     print(f"load average at start: {os.getloadavg()[0]:.2f}; {args.count} notifications, {args.threads} connections")
     procs: list[subprocess.Popen] = []
@@ -230,8 +230,8 @@ def main() -> int:
     b50, b95, bmax = summary(base_lat)
     p50, p95, pmax = summary(lat)
     ok = sum(1 for s in statuses if 200 <= s < 300)
-    print(f"bare app:  {len(base_lat)} requests in {base_wall:.1f} s; p50 {b50 * 1000:.0f} ms, p95 {b95 * 1000:.0f} ms, "
-          f"max {bmax * 1000:.0f} ms; {sum(1 for s in base_status if 200 <= s < 300)} x 2xx")
+    print(f"bare app:  {len(base_lat)} requests in {base_wall:.1f} s; p50 {b50 * 1000:.0f} ms, "
+          f"p95 {b95 * 1000:.0f} ms, max {bmax * 1000:.0f} ms; {sum(1 for s in base_status if 200 <= s < 300)} x 2xx")
     print(f"webhooks:  {len(lat)} requests in {wall:.1f} s ({len(lat) / wall:.0f}/s); p50 {p50 * 1000:.0f} ms "
           f"({p50 / b50:.1f} x bare), p95 {p95 * 1000:.0f} ms ({p95 / b95:.1f} x), max {pmax * 1000:.0f} ms; "
           f"{ok} x 2xx, other: {sorted({s for s in statuses if not 200 <= s < 300})}")

@@ -140,7 +140,7 @@ def classify_429(method: str, path: str, headers: Mapping[str, str], message: st
     daily_message = "daily" in text or "gmt 00:00:00" in text
     if "registrant" in text and (daily_message or is_registrant_add(method, path)):
         return "item", retry_at or next_utc_midnight(now)  # the message names the reset: GMT 00:00:00
-    if "daily" in kind:
+    if "daily" in kind or (daily_message and "account" in text):
         return "account", retry_at or next_utc_midnight(now)
     if daily_message and ("particular user" in text or "this user" in text):
         return "item", next_utc_midnight(now)
