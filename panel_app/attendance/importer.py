@@ -221,10 +221,14 @@ def run_import(session: Session, client, event: Event, *, now: datetime) -> Impo
     session.commit()  # nothing uncommitted while we wait on Zoom
     try:
         report = import_attendance(session, client, event, now=now)
-    except ZoomError as exc:
+    except Exception as exc:  # noqa: BLE001 - recorded on the import for organisers; the worker goes on
         session.rollback()
-        log.warning("attendance import for event %s: %s", event.id, exc)
-        _retry_later(session.get(AttendanceImport, event.id), now, str(exc),
+        if isinstance(exc, ZoomError):
+            log.warning("attendance import for event %s: %s", event.id, exc)
+        else:
+            log.exception("attendance import for event %s: unexpected error", event.id)
+        _retry_later(session.get(AttendanceImport, event.id), now, f"{exc}" if isinstance(exc, ZoomError)
+                     else f"Unexpected error: {type(exc).__name__}: {exc}",
                      retry_at=exc.retry_at if isinstance(exc, ZoomRateLimited) else None)
         session.commit()
         return None

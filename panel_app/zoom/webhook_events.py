@@ -24,6 +24,7 @@ from panel_app.attendance import services as attendance
 from panel_app.attendance.importer import parse_zoom_time
 from panel_app.models import Event, Registration, RegistrationStatus
 from panel_app.models.zoom import ZoomWebhookDelivery
+from panel_app.registration import services as registration_services
 from panel_app.zoom import reconcile, registrants
 
 log = logging.getLogger(__name__)
@@ -132,8 +133,6 @@ def _find_registration(session: Session, events: list[Event], registrant: dict) 
 
 def _registrant_event(session: Session, events: list[Event], action: str, registrant: dict, *,
                       at: datetime | None, now: datetime, secret_key: str) -> None:
-    from panel_app.registration import services as registration_services
-
     if not _text(registrant.get("id")):
         return
     registration = _find_registration(session, events, registrant)

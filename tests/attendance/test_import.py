@@ -147,6 +147,22 @@ def test_an_import_given_up_after_a_day_is_failed_and_marks_nobody_absent(db, si
     assert reload(registration.id).attended is None
 
 
+def test_a_report_zoom_cannot_serve_is_retried_later_and_the_worker_goes_on(db, sim, zoom_event, zoom_client,
+                                                                           make_registration):
+    event = panel(zoom_event)
+    registration, _ = make_registration(event, zoom_registrant_id="REG1")
+    sim.add_instance(MEETING_ID, "instance-1==", START, [row(0, at(0), at(30), registrant_id="REG1")])
+    sim.set_down(True, target="/v2/report/")  # the report service is down; the rest of Zoom answers
+    now = START + timedelta(hours=2)
+    assert run_import(db.session, zoom_client, event, now=now) is None
+    job = reload_job(db, event.id)
+    assert job.state == "pending" and "503" in job.last_error and job.next_attempt_at > now
+    assert reload(registration.id).attended is None
+    sim.set_down(False)
+    assert run_import(db.session, zoom_client, event, now=job.next_attempt_at).complete
+    assert reload(registration.id).attended_minutes == 30
+
+
 def test_only_instances_inside_the_events_window_count(db, sim, zoom_event, zoom_client, make_registration):
     event = panel(zoom_event)
     registration, _ = make_registration(event, zoom_registrant_id="REG1")
