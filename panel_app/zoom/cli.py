@@ -125,6 +125,7 @@ def simulator_command(port, rate_limit):
     from panel_app.zoom.testing import ZoomSimulator
 
     sim = ZoomSimulator(port=port, auto_create_meetings=True)
+    sim.unknown_custom_questions = "ignore"  # demo meetings have no registration questions set up
     sim.set_rate_limit(rate_limit)
     sim.start()
     click.echo(f"Zoom simulator on {sim.root_url}. Start the app and worker with:")

@@ -244,7 +244,7 @@ def test_registrant_list_follows_every_page(zoom_client, sim):
 
 
 def test_simulator_rejects_a_forged_page_token(zoom_client):
-    with pytest.raises(ZoomRequestRejected, match="next_page_token"):
+    with pytest.raises(ZoomRequestRejected, match="next page token is invalid"):
         zoom_client.request("GET", f"/meetings/{MEETING_ID}/registrants", params={"next_page_token": "forged"})
 
 

@@ -320,9 +320,11 @@ def test_a_genuine_change_in_zoom_after_ours_is_applied(sim, hook_url, zoom_even
 
 def test_someone_registering_directly_on_zoom_is_imported(sim, hook_url, zoom_event, zoom_client, drain_jobs):
     event = zoom_event()
+    # Zoom's registrant objects do not return `language`: the interpretation question carries it.
     data = zoom_client.add_registrant("meetings", MEETING_ID, {
         "email": "Direct@Senat.example", "first_name": "Jean-Baptiste", "last_name": "Lefèvre-Dubois",
-        "language": "fr-FR", "country": "FR"})
+        "language": "fr-FR", "country": "FR",
+        "custom_questions": [{"title": "Interpretation language", "value": "fr"}]})
     person = sim.registrants(MEETING_ID)[0]
     sim.send_webhook(hook_url, "meeting.registration_created", registrant_notice(sim, person))
     drain_jobs()

@@ -22,9 +22,14 @@ State Zoom has:
 - `add_meeting(id, kind="meetings"|"webinars", approval="auto"|"manual"|"none", topic=, start_time=,
   duration=, type=, settings=)` -> `SimMeeting` (`meetings[id]`: `settings` dict as "Get a meeting" returns
   it, `approval` property over `settings.approval_type`, `questions`, `custom_questions`, `registrants`).
-- `registrants(meeting_id, status=None)` -> `SimRegistrant`s (status approved | pending | denied).
+- `registrants(meeting_id, status=None)` -> `SimRegistrant`s (status approved | pending | denied; a cancelled
+  registrant is denied). `registrant_cancels(meeting_id, registrant_id)`: the person cancels through Zoom's
+  email link (removed; registration_cancelled sent).
+- `interpretation_languages` (country ID -> name: Zoom's system languages), `interpretation_on_account`
+  (False: Zoom ignores language_interpretation settings).
 - `add_instance(meeting_id, uuid, start_time, participants, end_time=, ready_at=)`: an ended instance and its
-  report rows; `report_delay` (timedelta) keeps new reports 404 that long.
+  report rows (true values; `internal` and `email_shown` keys decide what Zoom hides); `report_delay`
+  (timedelta) keeps new reports 404 that long.
 - `meeting_object(id, uuid)`, `participant_payload(id, uuid, participant)`, `ended_payload(id, uuid, end)`,
   `registrant_payload(id, registrant)`: webhook payload parts shaped as in Zoom's webhook reference.
 
@@ -35,8 +40,10 @@ per-registrant limit of "Add a registrant", reset at 00:00 UTC).
 Faults (`target`: "api" = every API call but never OAuth, the default; "token"; "all"; or a path prefix
 such as "/v2/report/"): `fail_next(count, status=500, target=)`, `delay_next(count, seconds, target=)` (the
 request still takes effect), `respond_next(count, status, body, content_type=, target=)` (e.g. a proxy's HTML
-page), `set_down(down, target=)` (503), `pending_faults()`; `expire_tokens()`;
-`unknown_custom_questions = "reject" | "ignore"`.
+page), `set_down(down, target=)` (503), `pending_faults()`; `expire_tokens()`.
+
+Readings where the documents are silent (stricter default first): `unknown_custom_questions = "reject" |
+"ignore"`; `denied_readd = "error" | "silent"` (adding a denied or cancelled email again).
 
 Webhooks: `sign(body, timestamp, secret=None)`, `send_webhook(url, event, payload, event_ts=, timestamp=,
 secret=, signature=)` (one signed POST now), `validate_endpoint(url)`; Zoom's own notifications:

@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - thin demo
     parser.add_argument("--rate-limit", type=int, default=None, help="requests per second before 429")
     args = parser.parse_args(argv)
     sim = ZoomSimulator(port=args.port, auto_create_meetings=True)
+    sim.unknown_custom_questions = "ignore"  # demo meetings have no registration questions set up
     sim.set_rate_limit(args.rate_limit)
     sim.start()
     for key, value in sim.app_config().items():

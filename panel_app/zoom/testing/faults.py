@@ -94,12 +94,12 @@ class FaultsMixin:
             for fault in (answer, delay):
                 if fault is not None:
                     self._faults.remove(fault)
+        if delay is not None:
+            time.sleep(delay.seconds)
         if answer is not None:
             if answer.kind == "fail":
                 return _error(answer.status, "Internal server error." if answer.status >= 500 else "Fault.")
             return Response(answer.body, status=answer.status, content_type=answer.content_type)
-        if delay is not None:
-            time.sleep(delay.seconds)
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -54,11 +55,23 @@ class SimClock:
 
 
 class ApiError(Exception):
-    """An error answer in Zoom's shape: HTTP status plus `{"code": ..., "message": ...}`."""
+    """An error answer in Zoom's shape: HTTP status plus `{"code": ..., "message": ...}` (and `errors`)."""
 
-    def __init__(self, status: int, code: int, message: str, headers: dict | None = None):
+    def __init__(self, status: int, code: int, message: str, headers: dict | None = None,
+                 errors: list | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+        self.errors = errors
+
+
+def invalid_field(field: str) -> ApiError:
+    # Zoom's validation answer (observed): 400 {"code": 300, "message": "Validation Failed.",
+    # "errors": [{"field": "email", "message": "Invalid field."}]}; the message names the field too.
+    return ApiError(400, 300, f"Validation Failed. Invalid field: {field}.",
+                    errors=[{"field": field, "message": "Invalid field."}])
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -75,10 +88,12 @@ class SimRegistrant:
     fields: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        """A registrant as "List meeting registrants" / "Get a meeting registrant" return it."""
+        """A registrant as "List meeting registrants" / "Get a meeting registrant" return it. `language` is
+        accepted by "Add a meeting registrant" but is not among the fields these answers (or the
+        registration_created payload) list, so it is not returned."""
+        shown = {k: v for k, v in self.fields.items() if k != "language"}
         data = {"id": self.id, "email": self.email, "first_name": self.first_name, "last_name": self.last_name,
-                **self.fields, "status": self.status, "create_time": iso(self.create_time),
-                "join_url": self.join_url}
+                **shown, "status": self.status, "create_time": iso(self.create_time), "join_url": self.join_url}
         data.setdefault("custom_questions", [])
         return data
 

@@ -1,11 +1,9 @@
 """Registrants of meetings and webinars: add, list, get, delete, and status changes (approve, deny, cancel).
 
-API reference pages (Meetings API, "Invitation & Registration"; Webinars API likewise):
-"Add a meeting registrant"  https://developers.zoom.us/docs/api/meetings/#tag/invitation--registration/post/meetings/{meetingId}/registrants
-"List meeting registrants"  .../get/meetings/{meetingId}/registrants
-"Get a meeting registrant"  .../get/meetings/{meetingId}/registrants/{registrantId}
-"Delete a meeting registrant"  .../delete/meetings/{meetingId}/registrants/{registrantId}
-"Update registrant's status"  .../put/meetings/{meetingId}/registrants/status
+API reference, Meetings API (https://developers.zoom.us/docs/api/meetings/), "Invitation & Registration":
+"Add a meeting registrant" (POST /meetings/{meetingId}/registrants), "List meeting registrants" (GET),
+"Get a meeting registrant" and "Delete a meeting registrant" (/meetings/{meetingId}/registrants/{registrantId}),
+"Update registrant's status" (PUT /meetings/{meetingId}/registrants/status); the Webinars API likewise.
 """
 
 from __future__ import annotations
@@ -15,7 +13,8 @@ import secrets
 
 from werkzeug.wrappers import Request, Response
 
-from panel_app.zoom.testing.model import ApiError, SimMeeting, SimRegistrant, iso
+from panel_app.zoom.testing.model import EMAIL_RE, ApiError, SimMeeting, SimRegistrant, iso
+from panel_app.zoom.testing.model import invalid_field as _invalid
 
 #: The add body's fields ("Add a meeting registrant", request body). Anything else is refused: the
 #: documents do not say whether unknown fields are ignored, so the stricter reading is taken.
@@ -31,30 +30,24 @@ STORED_FIELDS = ("address", "city", "state", "zip", "country", "phone", "comment
 #: `language`: "The registrant's language preference for confirmation emails", one of these values.
 LANGUAGES = ("en-US", "de-DE", "es-ES", "fr-FR", "jp-JP", "pt-PT", "ru-RU", "zh-CN", "zh-TW", "ko-KO", "it-IT",
              "vi-VN", "pl-PL", "Tr-TR")
-NO_OF_EMPLOYEES = ("", "1-20", "21-50", "51-100", "101-250", "251-500", "501-1,000", "1,001-5,000",
-                   "5,001-10,000", "More than 10,000")
+NO_OF_EMPLOYEES = ("", "1-20", "21-50", "51-100", "101-500", "500-1,000", "1,001-5,000", "5,001-10,000",
+                   "More than 10,000")
 PURCHASING_TIME_FRAME = ("", "Within a month", "1-3 months", "4-6 months", "More than 6 months", "No timeframe")
 ROLE_IN_PURCHASE_PROCESS = ("", "Decision Maker", "Evaluator/Recommender", "Influencer", "Not involved")
 #: first_name and last_name: at most 64 characters; email 128; a custom question's value 128.
 NAME_MAX, EMAIL_MAX, ANSWER_MAX = 64, 128, 128
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 #: "Add a meeting registrant": "there is a maximum limit of 4,999 registrants per meeting".
 MAX_REGISTRANTS = 4999
 #: "List meeting registrants" `status` query: pending | approved (the default) | denied.
 STATUSES = ("pending", "approved", "denied")
 #: "Update registrant's status" `action` and the status it leaves. `cancel`, "Cancel previously approved
-#: registrant's registration", leaves the registrant listed as denied: Zoom has no "cancelled" status
-#: (support article "Managing registration for meetings": cancelled registrants appear as denied/blocked,
-#: https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0063170).
+#: registrant's registration", leaves the registrant listed as denied: Zoom has no "cancelled" status. Support
+#: article "Managing meeting and webinar registration" (https://support.zoom.com/hc/en/article?id=zm_kb&
+#: sysparm_article=KB0068036): registrants are Pending Approval, Approved or Denied/Blocked, and a cancelled
+#: registration "will appear in the Denied/Blocked tab"; developer forum https://devforum.zoom.us/t/39340:
+#: "Using the status of cancel is indistinguishable from using deny ... subsequent attempts to re-register
+#: this user using the same e-mail address will fail"; Zoom staff thread https://devforum.zoom.us/t/34478.
 ACTIONS = {"approve": "approved", "deny": "denied", "cancel": "denied"}
-
-
-def _invalid(field: str) -> ApiError:
-    # Zoom's validation answer (observed): 400 {"code": 300, "message": "Validation Failed.",
-    # "errors": [{"field": "email", "message": "Invalid field."}]}; the field is named in the message too.
-    error = ApiError(400, 300, f"Validation Failed. Invalid field: {field}.")
-    error.errors = [{"field": field, "message": "Invalid field."}]
-    return error
 
 
 class RegistrantsMixin:
@@ -66,6 +59,11 @@ class RegistrantsMixin:
         #: Unknown custom question titles: "reject" (400) or "ignore". The documents are silent; the
         #: stricter "reject" is the default.
         self.unknown_custom_questions = "reject"
+        #: Adding again an email that was denied or cancelled: "error" (400, the default: forum thread 39340
+        #: "will fail") or "silent" (201 with the existing registrant, still denied: what the community report
+        #: https://community.zoom.com/t5/Events-and-Webinars/.../m-p/71688 describes, "no one knows the
+        #: enrollment has actually been blocked"). No document gives the answer's code.
+        self.denied_readd = "error"
 
     def registrant_payload(self, meeting_id: str, registrant: SimRegistrant) -> dict:
         """`payload` of a `meeting.registration_*` notification (MeetingRegistrationCreatedEvent, rivet types)."""
@@ -73,6 +71,17 @@ class RegistrantsMixin:
         obj["registrant"] = registrant.as_json()
         return {"account_id": self.account_id, "operator": "host@sim.example", "operator_id": "sim-host-id",
                 "object": obj}
+
+    def registrant_cancels(self, meeting_id: str, registrant_id: str) -> None:
+        """The registrant cancels through the link in Zoom's email: Zoom removes them entirely (they may register
+        again) and sends `registration_cancelled` as for a host's cancel (Zoom staff thread
+        https://devforum.zoom.us/t/34478: "If a user cancels their own registration, the registrant is
+        removed entirely ... there is only one webhook for both events")."""
+        with self._lock:
+            meeting = self.meetings[str(meeting_id)]
+            registrant = meeting.registrants.pop(registrant_id)
+            meeting.by_email.pop(registrant.email.casefold(), None)
+        self._notify_registration("cancelled", meeting, registrant)
 
     # -- endpoints ------------------------------------------------------------------------------
 
@@ -90,12 +99,18 @@ class RegistrantsMixin:
 
     def _api_registrant(self, request: Request, kind: str, meeting_id: str, registrant_id: str) -> Response:
         meeting = self._meeting(kind, meeting_id)
+        # "Delete a meeting registrant" lists "Registration has not been enabled" as a 400.
+        self._require_registration(meeting, status=400 if request.method == "DELETE" else 404)
         with self._lock:
             registrant = meeting.registrants.get(registrant_id)
+            if registrant is None and request.method == "DELETE":
+                # "Delete a meeting registrant", error table: 400 code 300 for a registrant id Zoom does not know.
+                raise ApiError(400, 300, "The value that you entered for the Registrant ID field is invalid. "
+                                         "Enter a valid value and try again.")
             if registrant is None:
-                # "Get a meeting registrant" / "Delete a meeting registrant": 404, code 3079 "Registrant not
-                # found" (error table of both pages).
-                raise ApiError(404, 3079, "Registrant not found.")
+                # "Get a meeting registrant" lists no answer for an unknown registrant: a 404 is served (a
+                # client must treat the registrant as gone, not retry).
+                raise ApiError(404, 404, "Registrant not found.")
             if request.method == "GET":
                 return self._json(registrant.as_json())
             # "Delete a meeting registrant": the person is removed (204); their email may register again.
@@ -122,9 +137,10 @@ class RegistrantsMixin:
                 if not isinstance(person, dict) or not person or set(person) - {"id", "email"}:
                     raise _invalid("registrants")
                 registrant = self._find(meeting, person)
-                if registrant is None:
-                    raise ApiError(404, 3079, f"Registrant not found: {person.get('id') or person.get('email')}.")
-                targets.append(registrant)
+                # The documents give no answer for a registrant Zoom does not know: it is skipped and the call
+                # still answers 204, the stricter case for a client (a 204 proves nothing; read back).
+                if registrant is not None:
+                    targets.append(registrant)
             new_status = ACTIONS[body["action"]]
             changed = [r for r in targets if r.status != new_status]
             for registrant in changed:
@@ -145,10 +161,9 @@ class RegistrantsMixin:
         created = False
         with self._lock:
             existing = meeting.registrants.get(meeting.by_email.get(key, ""))
-            if existing is not None and existing.status == "denied":
-                # A denied or cancelled registrant cannot register again with that email (support article
-                # above: they are blocked); Zoom answers 400 code 3027 (see DENIED_MESSAGE).
-                raise ApiError(400, 3027, DENIED_MESSAGE)
+            if existing is not None and existing.status == "denied" and self.denied_readd == "error":
+                # A denied or cancelled registrant is blocked: the email cannot register again (see ACTIONS).
+                raise ApiError(400, 300, DENIED_MESSAGE.format(email=email))
             if existing is not None:
                 # Adding a registered email again returns the existing registrant, unchanged (observed and
                 # reported, https://devforum.zoom.us/t/57798: "it just returns the existing registrant").
@@ -162,7 +177,7 @@ class RegistrantsMixin:
                     first_name=body["first_name"], last_name=body.get("last_name", ""),
                     status="approved" if auto else "pending", create_time=self.clock.now().replace(microsecond=0),
                     join_url=f"{self.root_url}/w/{meeting.id}?tk={secrets.token_urlsafe(24)}",
-                    fields={k: body[k] for k in STORED_FIELDS if k in body})
+                    fields=self._stored_fields(meeting, body))
                 meeting.registrants[registrant.id] = registrant
                 meeting.by_email[key] = registrant.id
                 created = True
@@ -210,14 +225,19 @@ class RegistrantsMixin:
         answers = body.get("custom_questions", [])
         if not isinstance(answers, list):
             raise _invalid("custom_questions")
-        titles = {q.get("title") for q in meeting.custom_questions}
+        defined = {q.get("title"): q for q in meeting.custom_questions}
         for answer in answers:
             # Each answer is {"title": ..., "value": ...}; the value at most 128 characters.
             if (not isinstance(answer, dict) or set(answer) - {"title", "value"}
                     or not isinstance(answer.get("title"), str) or not isinstance(answer.get("value"), str)
                     or len(answer["value"]) > ANSWER_MAX):
                 raise _invalid("custom_questions")
-            if answer["title"] not in titles and self.unknown_custom_questions == "reject":
+            question = defined.get(answer["title"])
+            if question is None and self.unknown_custom_questions == "reject":
+                raise _invalid("custom_questions")
+            # A `single` question offers fixed answers; documents are silent on other values: refused.
+            if question is not None and question.get("type") == "single" and answer["value"] not in question.get(
+                    "answers", []):
                 raise _invalid("custom_questions")
         given = {a["title"] for a in answers if a.get("value", "").strip()}
         for question in meeting.custom_questions:
@@ -231,11 +251,19 @@ class RegistrantsMixin:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _require_registration(self, meeting: SimMeeting) -> None:
+    def _stored_fields(self, meeting: SimMeeting, body: dict) -> dict:
+        fields = {k: body[k] for k in STORED_FIELDS if k in body}
+        if "custom_questions" in fields:
+            # Answers to questions the meeting does not ask are not kept (when they are not refused).
+            titles = {q.get("title") for q in meeting.custom_questions}
+            fields["custom_questions"] = [dict(a) for a in fields["custom_questions"] if a["title"] in titles]
+        return fields
+
+    def _require_registration(self, meeting: SimMeeting, status: int = 404) -> None:
         if meeting.settings.get("approval_type", 2) == 2:
-            # Error table of "Add a webinar registrant" and "Perform batch registration": HTTP 404 with code
+            # Error tables of "Add a webinar registrant" and "Perform batch registration": HTTP 404 with code
             # 404 "Registration has not been enabled for this meeting: {meetingId}."
-            raise ApiError(404, 404, f"Registration has not been enabled for this meeting: {meeting.id}.")
+            raise ApiError(status, 404, f"Registration has not been enabled for this meeting: {meeting.id}.")
 
     def _find(self, meeting: SimMeeting, person: dict) -> SimRegistrant | None:
         if "id" in person:
@@ -248,5 +276,6 @@ class RegistrantsMixin:
         return meeting.registrants.get(meeting.by_email.get(str(person.get("email", "")).casefold(), ""))
 
 
-#: Answer to adding again an email whose registration was denied or cancelled.
-DENIED_MESSAGE = "The registrant has been denied or cancelled and cannot register for this meeting again."
+#: Answer to adding again an email whose registration was denied or cancelled (Zoom's generic code 300, as
+#: for other refused values: no document names a code for this case).
+DENIED_MESSAGE = "Registrant {email} is denied or blocked for this meeting and cannot register again."

@@ -90,7 +90,7 @@ class ReportsMixin:
         # into segments: Zoom does not find it, and neither do we ("Using Zoom APIs", Meeting ID and UUID:
         # UUIDs that start with "/" or contain "//" must be double encoded).
         if "/" in meeting:
-            raise ApiError(404, 3001, "Meeting does not exist: " + meeting + ".")
+            raise ApiError(404, 3001, _not_found(kind, meeting))
         value = unquote(meeting) if "%" in meeting else meeting
         include = {f.strip() for f in request.args.get("include_fields", "").split(",") if f.strip()}
         if include - {"registrant_id"}:
@@ -98,8 +98,7 @@ class ReportsMixin:
         with self._lock:
             found = self._instance_for(kind, value)
             if found is None or found[1].report_ready_at > self.clock.now():
-                noun = "Webinar" if kind == "webinars" else "Meeting"
-                raise ApiError(404, 3001, f"{noun} does not exist: {value}.")
+                raise ApiError(404, 3001, _not_found(kind, value))
             emails = {r.email.casefold() for r in found[0].registrants.values()}
             rows = [served_row(r, include_registrant_id="registrant_id" in include, registered_emails=emails)
                     for r in found[1].participants]
@@ -116,3 +115,10 @@ class ReportsMixin:
                 # A meeting id (not a UUID) means the latest instance (the `meetingId` parameter's description).
                 return candidate, max(candidate.instances, key=lambda i: i.start_time)
         return None
+
+
+def _not_found(kind: str, value: str) -> str:
+    # Error tables of "Get meeting participant reports" / "Get webinar participant reports": 404 code 3001.
+    if kind == "webinars":
+        return f'Webinar "{value}" not found or has expired'
+    return f"Meeting {value} not found or has expired."

@@ -79,7 +79,9 @@ class ZoomSimulator(FaultsMixin, LimitsMixin, OAuthMixin, MeetingsMixin, Registr
     def start(self) -> ZoomSimulator:
         self._server = make_server(self.host, self.port, self, threaded=True)
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, name="zoom-simulator", daemon=True)
+        # A short poll interval keeps stop() quick (tests start and stop a simulator each).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="zoom-simulator", daemon=True)
         self._thread.start()
         return self
 
@@ -164,7 +166,7 @@ class ZoomSimulator(FaultsMixin, LimitsMixin, OAuthMixin, MeetingsMixin, Registr
             response.headers.update(headers)
             return response
         except ApiError as exc:
-            return _error(exc.status, exc.code, exc.message, exc.headers, getattr(exc, "errors", None))
+            return _error(exc.status, exc.code, exc.message, exc.headers, exc.errors)
 
     # -- helpers shared by the endpoint mixins ----------------------------------------------
 
@@ -198,7 +200,9 @@ class ZoomSimulator(FaultsMixin, LimitsMixin, OAuthMixin, MeetingsMixin, Registr
             with self._lock:
                 saved = self._page_tokens.get(token)
             if saved is None or saved[0] != query or saved[2] <= self.clock.timestamp():
-                raise ApiError(400, 300, "Invalid next_page_token.")
+                # Error tables of the paginated endpoints: 400 code 300 "The next page token is invalid or
+                # expired." (tokens expire after 15 minutes).
+                raise ApiError(400, 300, "The next page token is invalid or expired.")
             start = saved[1]
         chunk = items[start:start + size]
         next_token = ""

@@ -128,6 +128,7 @@ class WebhooksMixin:
         self.webhook_url = url
         self.webhook_events = events
         if url and self._outbox_thread is None:
+            self._outbox_stop = False
             self._outbox_thread = threading.Thread(target=self._outbox_loop, name="zoom-sim-webhooks", daemon=True)
             self._outbox_thread.start()
 
