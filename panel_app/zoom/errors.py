@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-#: 404 codes about the meeting itself: "Meeting is not found or has expired" (3001, webinars too)
-#: and "Registration has not been enabled for this meeting" (404). Another code on a registrant
-#: path ("Registrant not found") means the registrant is gone, not the meeting.
+#: Zoom's `code` for "Meeting is not found or has expired" (webinars likewise).
 MEETING_NOT_FOUND_CODE = 3001
-MEETING_LEVEL_404_CODES = frozenset({MEETING_NOT_FOUND_CODE, 404})
 
 
 class ZoomError(Exception):
@@ -72,11 +69,24 @@ class ZoomRateLimited(ZoomError):
 class ZoomNotFound(ZoomError):
     """404: the meeting, webinar, report or registrant does not exist at Zoom (yet)."""
 
-    @property
-    def registrant_missing(self) -> bool:
-        """A 404 from Zoom about the registrant (not the meeting, and not a proxy's page)."""
-        return self.code is not None and self.code not in MEETING_LEVEL_404_CODES
 
 
 class ZoomRequestRejected(ZoomError):
     """Another 4xx: Zoom rejected what we sent (validation, registration closed...)."""
+
+
+def registrant_gone(exc: ZoomError) -> bool:
+    """Whether Zoom answered that it does not know this registrant id (rather than the meeting).
+
+    "Get a meeting registrant" answers 404 "Registrant not found"; "Delete a meeting registrant"
+    answers 400 code 300 "The value that you entered for the Registrant ID field is invalid"
+    (error tables of those pages, https://developers.zoom.us/docs/api/meetings/). A missing
+    meeting (3001), "Registration has not been enabled for this meeting" or a proxy's page is
+    something else: the row fails visibly instead of adding the person again.
+    """
+    text = exc.message.casefold()
+    if isinstance(exc, ZoomNotFound):
+        return exc.code != MEETING_NOT_FOUND_CODE and "registrant" in text
+    if isinstance(exc, ZoomRequestRejected):
+        return "registrant id" in text
+    return False

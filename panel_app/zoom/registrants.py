@@ -36,8 +36,6 @@ APPROVED, PENDING, DENIED = "approved", "pending", "denied"
 ZOOM_STATUSES = (APPROVED, PENDING, DENIED)
 #: A desired state only: Zoom must no longer hold the person (their data was erased).
 DELETED = "deleted"
-#: Zoom's answer to adding an email it holds as denied or cancelled (400, code 3027).
-DENIED_EMAIL_CODE = 3027
 
 
 # -- what Zoom should hold -------------------------------------------------------------------

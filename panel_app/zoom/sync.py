@@ -31,12 +31,19 @@ from sqlalchemy.orm import Session
 
 from panel_app.models import Registration, SyncState, utcnow
 from panel_app.zoom.client import ZoomClient
-from panel_app.zoom.errors import ZoomError, ZoomNotFound, ZoomRateLimited, ZoomRequestRejected, ZoomUnavailable
+from panel_app.zoom.errors import (
+    MEETING_NOT_FOUND_CODE,
+    ZoomError,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomRequestRejected,
+    ZoomUnavailable,
+    registrant_gone,
+)
 from panel_app.zoom.registrants import (  # noqa: F401  (the rules, re-exported for callers of the worker side)
     APPROVED,
     DELETED,
     DENIED,
-    DENIED_EMAIL_CODE,
     PENDING,
     ZOOM_STATUSES,
     action_for,
@@ -94,8 +101,10 @@ def _step(session: Session, client: ZoomClient, registration: Registration, desi
             return False
         try:
             client.delete_registrant(kind, zoom_id, registrant_id)
-        except ZoomNotFound:
-            pass  # already gone (or the whole meeting is): nothing of theirs is left at Zoom
+        except (ZoomNotFound, ZoomRequestRejected) as exc:
+            # Already gone, or the whole meeting is: nothing of theirs is left at Zoom.
+            if not (registrant_gone(exc) or (isinstance(exc, ZoomNotFound) and exc.code == MEETING_NOT_FOUND_CODE)):
+                raise
         forget_registrant(registration)
         _changed(registration, client)
         return True
@@ -113,22 +122,22 @@ def _step(session: Session, client: ZoomClient, registration: Registration, desi
         return False
     try:
         client.update_registrant_status(kind, zoom_id, action, [{"id": registrant_id, "email": registration.email}])
-    except ZoomNotFound as exc:
-        if not exc.registrant_missing:
-            raise
-        forget_registrant(registration)  # Zoom does not know this id any more: add again if wanted
-        return True
-    except ZoomRequestRejected:
-        if action != "approve" or current != DENIED:
+    except (ZoomNotFound, ZoomRequestRejected) as exc:
+        if registrant_gone(exc):
+            forget_registrant(registration)  # Zoom does not know this id any more: add again if wanted
+            return True
+        if action != "approve" or current != DENIED or isinstance(exc, ZoomNotFound):
             raise
         # Zoom would not approve a cancelled registrant: delete them and add them afresh.
         try:
             client.delete_registrant(kind, zoom_id, registrant_id)
-        except ZoomNotFound:
-            pass
+        except (ZoomNotFound, ZoomRequestRejected) as gone:
+            if not registrant_gone(gone):
+                raise
         forget_registrant(registration)
         return True
-    record_zoom_status(registration, APPROVED if action == "approve" else DENIED)
+    # Zoom answers 204 even for an id it does not know: an approval is read back (status, join link).
+    record_zoom_status(registration, None if action == "approve" else DENIED)
     _changed(registration, client)
     return True
 
@@ -140,7 +149,7 @@ def _add(client: ZoomClient, registration: Registration) -> None:
         data = client.add_registrant(kind, zoom_id, body)
     except ZoomRequestRejected as exc:
         text = exc.message.casefold()
-        if exc.code == DENIED_EMAIL_CODE or "denied" in text or "cancel" in text:
+        if "denied" in text or "blocked" in text or "cancel" in text:
             # Zoom keeps cancelled and denied people and refuses their email: find them, approve later.
             person = _find_listed(client, registration, DENIED)
             if person is None:
@@ -174,8 +183,8 @@ def _read_registrant(session: Session, client: ZoomClient, registration: Registr
     event = registration.event
     try:
         data = client.get_registrant(event.zoom_kind, event.zoom_id, registration.zoom_registrant_id)
-    except ZoomNotFound as exc:
-        if not exc.registrant_missing:
+    except (ZoomNotFound, ZoomRequestRejected) as exc:
+        if not registrant_gone(exc):
             raise
         forget_registrant(registration)  # unknown to Zoom: add again if still wanted
         return True

@@ -17,6 +17,7 @@ from panel_app.zoom.errors import (
     ZoomRateLimited,
     ZoomRequestRejected,
     ZoomUnavailable,
+    registrant_gone,
 )
 from panel_app.zoom.ratelimit import classify_429
 from tests.zoom.conftest import MEETING_ID, WEBINAR_ID
@@ -226,13 +227,18 @@ def test_a_status_change_never_sends_an_empty_email(zoom_client, sim):
         zoom_client.update_registrant_status("meetings", MEETING_ID, "cancel", [{"id": "", "email": ""}])
 
 
-def test_deleting_a_registrant_removes_them_and_a_second_delete_is_not_found(zoom_client, sim):
+def test_deleting_a_registrant_removes_them_and_zoom_then_no_longer_knows_the_id(zoom_client, sim):
     registrant_id = zoom_client.add_registrant("meetings", MEETING_ID, body(1))["registrant_id"]
     zoom_client.delete_registrant("meetings", MEETING_ID, registrant_id)
     assert sim.registrants(MEETING_ID) == []
-    with pytest.raises(ZoomNotFound) as info:
+    with pytest.raises(ZoomRequestRejected) as deleted_again:  # "Delete a meeting registrant": 400, code 300
         zoom_client.delete_registrant("meetings", MEETING_ID, registrant_id)
-    assert info.value.registrant_missing
+    with pytest.raises(ZoomNotFound) as read_again:
+        zoom_client.get_registrant("meetings", MEETING_ID, registrant_id)
+    assert registrant_gone(deleted_again.value) and registrant_gone(read_again.value)
+    with pytest.raises(ZoomNotFound) as meeting_gone:
+        zoom_client.get_registrant("meetings", "99999999999", registrant_id)
+    assert not registrant_gone(meeting_gone.value)  # the meeting is missing, not the registrant
 
 
 def test_registrant_list_follows_every_page(zoom_client, sim):
