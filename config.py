@@ -107,7 +107,9 @@ class Config:
         #: A Redis outage must not take the site down: limits fail open and the error is logged.
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_LOGIN = env.get("RATELIMIT_LOGIN") or "10 per minute"
-        self.RATELIMIT_WEBHOOK = env.get("RATELIMIT_WEBHOOK") or "600 per minute"
+        #: Zoom webhook requests that FAIL verification, per address; Zoom's signed notifications are
+        #: never limited (Zoom sends from few addresses, and a lost join is lost attendance).
+        self.RATELIMIT_WEBHOOK = env.get("RATELIMIT_WEBHOOK") or "60 per minute"
         self.RATELIMIT_ERASE = env.get("RATELIMIT_ERASE") or "10 per minute"
         #: Registration form submissions per client address (reading the form is not limited).
         self.RATELIMIT_REGISTER = env.get("RATELIMIT_REGISTER") or "30 per minute"

@@ -4,7 +4,8 @@
 
 Prints the achieved request rate as a ratio of the limit (goal >= 0.9), the 429s met,
 duplicates (people added more than once) and losses (rows not in Zoom or not done).
-Loopback only; about 1000 / 9.5 s ≈ 105 s with the defaults. Uses a throw-away SQLite
+Each registrant costs two calls (add, then read its status: Zoom's add answer has none).
+Loopback only; about 2000 / 9.5 s ≈ 210 s with the defaults. Uses a throw-away SQLite
 database (or DATABASE_URL if set, e.g. a scratch PostgreSQL database).
 """
 

@@ -8,8 +8,10 @@ Applied centrally from `create_app`, after the blueprints are registered:
 * behind a load balancer, `PROXY_FIX_X_FOR`/`..._X_PROTO` tell Werkzeug how many proxies to
   trust, so rate limits see the visitor's address and URLs use the public scheme;
 * rate limits: views that need one say so with `@rate_limit("RATELIMIT_<NAME>")`, the
-  limit read from config by that name (login, registration, erasure, webhooks). The limiter
-  stores counters in Redis when `REDIS_URL` is set, so limits hold across every web process.
+  limit read from config by that name (login, registration, erasure). The limiter stores
+  counters in Redis when `REDIS_URL` is set, so limits hold across every web process. (The
+  Zoom webhook counts only requests that fail verification, in `zoom/webhooks.py`: Zoom's own
+  notifications are never limited.)
 """
 
 from __future__ import annotations
@@ -71,17 +73,10 @@ def rate_limit(setting: str, *, methods: tuple[str, ...] = ("POST",)):
     return limiter.limit(_limit_from_config(setting), methods=list(methods))
 
 
-#: Endpoints whose module is owned elsewhere and does not carry `@rate_limit` yet:
-#: endpoint -> setting. The Zoom webhook moves to the decorator (and its own rules for
-#: verified notifications) in the Zoom module; this table then goes.
-_LIMITED_ELSEWHERE = {"zoom_webhooks.receive": "RATELIMIT_WEBHOOK"}
-
-
 def init_app(app: Flask) -> None:
-    """Install proxy handling, security headers and endpoint rate limits on `app`."""
+    """Install proxy handling and security headers on `app` (views carry their own rate limits)."""
     _install_proxy_fix(app)
     app.after_request(security_headers)
-    apply_rate_limits(app)
 
 
 def _install_proxy_fix(app: Flask) -> None:
@@ -122,17 +117,3 @@ def security_headers(response: Response) -> Response:
         missing.append(("Cache-Control", "no-store"))
     headers.extend(missing)
     return response
-
-
-def apply_rate_limits(app: Flask) -> list[str]:
-    """Apply `rate_limit` to the endpoints in `_LIMITED_ELSEWHERE` that `app` has.
-
-    Returns the endpoints that were limited.
-    """
-    limited = []
-    for endpoint, setting in _LIMITED_ELSEWHERE.items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = rate_limit(setting)(view)
-            limited.append(endpoint)
-    return limited

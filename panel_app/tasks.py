@@ -6,3 +6,4 @@ id, call a service, commit. Import each feature's job module here.
 import panel_app.mail.jobs  # noqa: E402,F401  (invites, notices, group messages, reminders, reconcile sweep)
 import panel_app.privacy.jobs  # noqa: E402,F401  (retention)
 import panel_app.zoom.jobs  # noqa: E402,F401  (Zoom registrant sync, webhook processing, attendance import)
+import panel_app.zoom.receivers  # noqa: E402,F401  (Zoom listeners of registration and privacy signals)

@@ -27,8 +27,28 @@ from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingIn
 SOURCE_MANUAL = "manual"
 SOURCE_ZOOM = "zoom"
 
+# A meeting id can be reused or recurring: each session is an instance with its own UUID and
+# start ("List past meeting instances"). Only instances starting inside the event's window count.
+#: Hosts open the room early (sound checks, interpreters).
+INSTANCE_EARLY = timedelta(hours=3)
+#: A late start, or a restart after the connection dropped.
+INSTANCE_LATE = timedelta(hours=1)
+#: People stay on after the scheduled end (also the cap on stays still open).
+STAY_LATE = timedelta(hours=4)
 
-def mark_attended(session: Session, registration: Registration, attended: bool, *, now: datetime, actor: str | None = None) -> None:
+
+def instance_in_window(event: Event, started_at: datetime) -> bool:
+    """Whether a Zoom instance starting at `started_at` is this event's session."""
+    return event.starts_at - INSTANCE_EARLY <= started_at <= event.ends_at + INSTANCE_LATE
+
+
+def point_in_window(event: Event, at: datetime) -> bool:
+    """Whether a join or leave at `at` can belong to this event (when the instance start is unknown)."""
+    return event.starts_at - INSTANCE_EARLY <= at <= event.ends_at + STAY_LATE
+
+
+def mark_attended(session: Session, registration: Registration, attended: bool, *, now: datetime,
+                  actor: str | None = None) -> None:
     """An organiser's own record of attendance; later Zoom imports leave it alone."""
     registration.attended = attended
     registration.attendance_source = "manual"
@@ -207,13 +227,14 @@ def pair_points(joins: list[datetime], leaves: list[datetime], *, open_end: date
 
 
 def _bounds(session: Session, event: Event, now: datetime) -> tuple[datetime | None, datetime]:
-    instances = list(session.scalars(sa.select(ZoomMeetingInstance).where(ZoomMeetingInstance.event_id == event.id)))
+    instances = [i for i in session.scalars(sa.select(ZoomMeetingInstance).where(
+        ZoomMeetingInstance.event_id == event.id)) if i.started_at is None or instance_in_window(event, i.started_at)]
     starts = [i.started_at for i in instances if i.started_at]
     ends = [i.ended_at for i in instances if i.ended_at]
     start = min(starts) if starts else event.starts_at
     # Stays still open: until the meeting's recorded end, else until now (the meeting runs),
     # but never past the scheduled end plus the time Zoom lets a meeting overrun.
-    end = max(ends) if ends else min(now, event.ends_at + timedelta(hours=4))
+    end = max(ends) if ends else min(now, event.ends_at + STAY_LATE)
     return start, end
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import object_session
 
-from panel_app.mail import erasure, queueing
+from panel_app.mail import erasure, invite_state, queueing
 from panel_app.models import EventStatus, NotificationKind, RegistrationStatus, utcnow
 from panel_app.privacy import signals as privacy_signals
 from panel_app.registration import signals
@@ -61,6 +61,12 @@ def on_languages_changed(registration, changed=(), **_):
 def on_duplicate(registration, **_):
     """Same email registered again: send the details and private link to that address."""
     queueing.queue_message(object_session(registration), registration, K.DETAILS, now=utcnow())
+
+
+@signals.registration_recorded_externally.connect
+def on_recorded_externally(registration, **_):
+    """Someone who registered on Zoom directly: Zoom wrote to them, no invite of ours is due."""
+    invite_state.no_invite(registration)
 
 
 @privacy_signals.personal_data_erasing.connect

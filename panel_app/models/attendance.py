@@ -24,8 +24,30 @@ class ZoomMeetingInstance(Base):
     uuid: Mapped[str] = mapped_column(sa.String(128))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When Zoom's participants report for this instance was read in full (None: not yet).
+    report_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.UniqueConstraint("event_id", "uuid"),)
+
+
+class AttendanceImport(Base):
+    """The import of Zoom's participants report for one event: due, retried, done or given up.
+
+    Zoom's report is not there right after a meeting ends (404 for a while), so the import is
+    state in the database, retried with backoff by a periodic job, and people are marked
+    absent only once a report was actually read (`completed_at`).
+    """
+
+    __tablename__ = "attendance_imports"
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    #: "pending" (due at `next_attempt_at`), "done" or "failed" (gave up; `last_error` says why).
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: When every instance's report was read and the final figures computed.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WalkIn(Base):

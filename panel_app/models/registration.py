@@ -99,8 +99,15 @@ class Registration(Base):
     zoom_last_error: Mapped[str | None] = mapped_column(sa.Text)
     zoom_registrant_id: Mapped[str | None] = mapped_column(sa.String(64))
     zoom_join_url: Mapped[str | None] = mapped_column(sa.String(1000))
-    #: The Zoom status last pushed ("approved", "pending", "cancel", "deny").
+    #: The registrant's status at Zoom as last known: "approved", "pending" or "denied" (Zoom lists
+    #: cancelled registrants as denied); None when unknown (just added) or when Zoom has no registrant.
     zoom_synced_status: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The latest change to this registrant at Zoom that we know of: our own last successful call,
+    #: or the `event_ts` of the last Zoom notification applied. Older notifications are ignored.
+    zoom_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the person's data was erased: the registrant must be deleted at Zoom, and the Zoom
+    #: side effect is done only once Zoom no longer holds them.
+    zoom_erase_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Attendance summary, computed from Zoom sessions (webhooks, report import) or set by hand.
     #: None = unknown yet; True/False once the event has taken place and data is in.

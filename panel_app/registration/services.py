@@ -360,3 +360,44 @@ def decline(session: Session, registration: Registration, *, now: datetime, acto
     _set_status(registration, RegistrationStatus.DECLINED, now, actor)
     session.flush()
     return _outcome(registration, True)
+
+
+def record_external_registration(
+    session: Session,
+    event: Event,
+    data: RegistrationInput,
+    *,
+    status: RegistrationStatus,
+    now: datetime,
+    secret_key: str,
+    source: str,
+) -> Registration:
+    """Record a registration made elsewhere (e.g. directly on the event's Zoom meeting), so
+    lists, counts and exports include the person. Flushes.
+
+    No window or seat rule applies (the other side already accepted them) and no signal is
+    is sent to push anything back; `signals.registration_recorded_externally` lets the mail feature
+    note that the other side already wrote to them (no invite of ours). `source` is recorded as the
+    privacy notice version they saw ("zoom").
+    An existing registration for the same email is returned unchanged.
+    """
+    existing = session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email_normalized == data.email_normalized
+        )
+    )
+    if existing is not None:
+        return existing
+    _token, token_hash, nonce = new_token(secret_key)
+    registration = Registration(event_id=event.id, **vars(data))
+    registration.token_hash = token_hash
+    registration.token_nonce = nonce
+    registration.consent_at = now
+    registration.privacy_notice_version = source[:32]
+    registration.status = status
+    registration.created_at = now
+    registration.status_changed_at = now
+    session.add(registration)
+    session.flush()
+    signals.registration_recorded_externally.send(registration, source=source)
+    return registration

@@ -16,3 +16,6 @@ registration_status_changed = _signals.signal("registration-status-changed")
 registration_languages_changed = _signals.signal("registration-languages-changed")
 #: sender: Registration that already exists for the email submitted again.
 duplicate_registration_attempted = _signals.signal("duplicate-registration-attempted")
+#: sender: Registration recorded from another system (e.g. someone who registered on Zoom
+#: directly), which already wrote to them. kwargs: source (str, e.g. "zoom").
+registration_recorded_externally = _signals.signal("registration-recorded-externally")

@@ -41,7 +41,7 @@ def _event_or_fail(slug: str) -> Event:
 @click.option("--event", "slug", default=None, help="Only this event (slug); default: every event linked to Zoom.")
 def sync_command(slug):
     """Compare our registrations with Zoom's and repair the differences."""
-    from panel_app.zoom.sync import reconcile_event
+    from panel_app.zoom.reconcile import reconcile_event
 
     client = _client_or_fail()
     if slug:
@@ -53,13 +53,10 @@ def sync_command(slug):
     try:
         for event in events:
             click.echo(f"{event.slug}: reading Zoom's registrants…")
-            bars = []
 
             def progress(ids, label=event.slug):
                 click.echo(f"{label}: pushing {len(ids)} change(s) to Zoom")
-                bar = click.progressbar(ids, label=label, show_pos=True)
-                bars.append(bar)
-                return bar
+                return click.progressbar(ids, label=label, show_pos=True)
 
             try:
                 report = reconcile_event(db.session, client, event, now=utcnow(),
@@ -96,22 +93,28 @@ def _with_bar(bar):
 @click.option("--event", "slug", required=True, help="Event slug.")
 def import_attendance_command(slug):
     """Read Zoom's participants report for the event and merge it with webhook data."""
-    from panel_app.attendance.importer import import_attendance
+    from panel_app.attendance.importer import run_import
 
     event = _event_or_fail(slug)
     client = _client_or_fail()
     try:
-        report = import_attendance(db.session, client, event, now=utcnow())
-        db.session.commit()
-    except ZoomError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"Zoom's report could not be read: {exc}") from None
+        report = run_import(db.session, client, event, now=utcnow())
     finally:
         client.close()
+    if report is None:
+        from panel_app.models.attendance import AttendanceImport
+
+        job = db.session.get(AttendanceImport, event.id)
+        raise click.ClickException(f"Zoom's report could not be read: {job.last_error if job else 'unknown error'}")
     click.echo(f"{event.slug}: {report.instances} meeting instance(s), {report.rows} report row(s), "
                f"{report.added} new; {report.walk_ins} walk-in(s)")
+    if report.waiting_room:
+        click.echo(f"  {report.waiting_room} row(s) of people left in the waiting room (not attendance)")
     for uuid in report.missing_instances:
         click.echo(f"  no report (yet) for instance {uuid}")
+    if not report.complete:
+        click.echo("  not final yet: nobody is marked absent until Zoom's report is complete; "
+                   "the worker retries on its own")
 
 
 @zoom_cli.command("simulator")

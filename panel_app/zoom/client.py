@@ -1,28 +1,30 @@
 """The Zoom API adapter: Server-to-Server OAuth, pacing, retries and typed errors.
 
-Reference: https://developers.zoom.us/docs/api/ (Meetings: registrants, reports) and
-https://developers.zoom.us/docs/internal-apps/s2s-oauth/ (token). One real implementation,
-configured from the app config at call time (tests point it at `simulator.py`).
+Reference: https://developers.zoom.us/docs/api/ (Meetings and Webinars: registrants, past
+instances; Reports: participants) and https://developers.zoom.us/docs/internal-apps/s2s-oauth/
+(token). One real implementation, configured from the app config at call time (tests point
+it at the simulator in `panel_app.zoom.testing`).
 
 Failure policy, so callers only deal with what retrying later can fix:
 - 401 with code 124 (invalid or expired token): forget the token, refresh once, retry.
-- 429 without a date (per-second limit): back off with jitter and retry a few times.
-- 429 with a Retry-After date or a daily limit type: record an account-wide pause and
-  raise `ZoomRateLimited(daily=True, retry_at=...)`; never sleep a worker for hours.
-- 5xx, timeouts, connection errors: retry with exponential backoff, then `ZoomUnavailable`.
+- 429: see `ratelimit.classify_429`. Per second: back off with jitter and retry a few times.
+  The account's daily quota: record an account-wide pause and raise
+  `ZoomRateLimited(scope="account")`. A daily limit on one item (three adds a day for one
+  registrant): raise `ZoomRateLimited(scope="item")` at once; only that row waits. Never
+  sleep a worker for hours.
+- 5xx, timeouts, connection errors and 2xx answers that are not JSON (a proxy's HTML page):
+  retry with exponential backoff, then `ZoomUnavailable`.
 - Other 4xx: `ZoomNotFound` / `ZoomRequestRejected` (not retryable).
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -32,14 +34,14 @@ from panel_app.models.base import utcnow
 from panel_app.zoom.errors import (
     ZoomAuthError,
     ZoomError,
-    ZoomNotConfigured,
     ZoomNotFound,
     ZoomRateLimited,
     ZoomRequestRejected,
     ZoomUnavailable,
 )
-from panel_app.zoom.ratelimit import LocalPacer, RedisPacer
-from panel_app.zoom.token_cache import DatabaseTokenCache, RedisTokenCache, state_key
+from panel_app.zoom.ratelimit import LocalPacer, RedisPacer, classify_429, next_utc_midnight, parse_retry_after
+from panel_app.zoom.settings import ZoomSettings, settings_from_config, zoom_enabled
+from panel_app.zoom.token_cache import DatabaseTokenCache, RedisTokenCache
 
 log = logging.getLogger(__name__)
 
@@ -47,52 +49,6 @@ log = logging.getLogger(__name__)
 INVALID_TOKEN_CODE = 124
 #: Largest page Zoom serves for registrant lists and reports.
 MAX_PAGE_SIZE = 300
-
-
-@dataclass(frozen=True)
-class ZoomSettings:
-    account_id: str
-    client_id: str
-    client_secret: str
-    api_base_url: str
-    token_url: str
-    #: Our own pace, a little under the account's limit for these endpoints.
-    requests_per_second: float = 9.5
-    connect_timeout: float = 3.05
-    read_timeout: float = 10.0
-    max_retries: int = 4
-    max_rate_limit_retries: int = 8
-    retry_base_delay: float = 0.5
-    redis_url: str | None = None
-    redis_prefix: str = "panel:zoom"
-
-    @property
-    def key(self) -> str:
-        return state_key(self.account_id, self.client_id)
-
-
-def zoom_enabled(config) -> bool:
-    """True when Server-to-Server OAuth credentials are configured (sync is on)."""
-    return bool(config.get("ZOOM_ACCOUNT_ID") and config.get("ZOOM_CLIENT_ID") and config.get("ZOOM_CLIENT_SECRET"))
-
-
-def settings_from_config(config) -> ZoomSettings:
-    """Read the Zoom settings from a Flask config mapping (at call time, never cached)."""
-    if not zoom_enabled(config):
-        raise ZoomNotConfigured("Zoom credentials (ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET) are not set")
-    return ZoomSettings(
-        account_id=config["ZOOM_ACCOUNT_ID"],
-        client_id=config["ZOOM_CLIENT_ID"],
-        client_secret=config["ZOOM_CLIENT_SECRET"],
-        api_base_url=(config.get("ZOOM_API_BASE_URL") or "https://api.zoom.us/v2").rstrip("/"),
-        token_url=config.get("ZOOM_OAUTH_TOKEN_URL") or "https://zoom.us/oauth/token",
-        requests_per_second=float(config.get("ZOOM_REQUESTS_PER_SECOND", 9.5)),
-        read_timeout=float(config.get("ZOOM_HTTP_TIMEOUT", 10.0)),
-        max_retries=int(config.get("ZOOM_MAX_RETRIES", 4)),
-        retry_base_delay=float(config.get("ZOOM_RETRY_BASE_DELAY", 0.5)),
-        redis_url=config.get("ZOOM_REDIS_URL", config.get("REDIS_URL")),
-        redis_prefix=config.get("ZOOM_REDIS_PREFIX", "panel:zoom"),
-    )
 
 
 _local_pacers: dict[tuple[str, float], LocalPacer] = {}
@@ -109,7 +65,7 @@ def _local_pacer(key: str, rate: float) -> LocalPacer:
         return pacer
 
 
-def build_client(config, engine) -> "ZoomClient":
+def build_client(config, engine) -> ZoomClient:
     """The configured client: token cache and pacer in Redis when REDIS_URL is set, else DB/process."""
     settings = settings_from_config(config)
     if settings.redis_url:
@@ -122,25 +78,6 @@ def build_client(config, engine) -> "ZoomClient":
         cache = DatabaseTokenCache(engine, settings.key)
         pacer = _local_pacer(settings.key, settings.requests_per_second)
     return ZoomClient(settings, cache, pacer)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
-    """Retry-After as an instant: seconds, an HTTP date, or an ISO 8601 date-time (Zoom's daily limit)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return now + timedelta(seconds=int(value))
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def encode_meeting_uuid(uuid: str) -> str:
@@ -207,7 +144,8 @@ class ZoomClient:
         while True:
             paused = self.token_cache.paused_until()
             if paused is not None:
-                raise ZoomRateLimited("Zoom's daily request limit was reached", retry_at=paused, daily=True, status=429)
+                raise ZoomRateLimited("Zoom's daily request limit for the account was reached", retry_at=paused,
+                                      scope="account", status=429)
             try:
                 token = self.token_cache.get(self._fetch_token)
             except ZoomUnavailable:
@@ -234,10 +172,22 @@ class ZoomClient:
 
             status = response.status_code
             if 200 <= status < 300:
-                return _json_or_empty(response) if response.content else None
-            body = _json_or_empty(response)
+                if not response.content:
+                    return None
+                data = _json_or_none(response)
+                if data is not None:
+                    return data
+                # Zoom always answers JSON; anything else came from a proxy in between.
+                failures += 1
+                if failures > s.max_retries:
+                    raise ZoomUnavailable(f"Zoom's answer was not JSON ({_content_type(response)})", status=status)
+                self.sleep(self._backoff(failures))
+                continue
+            body = _json_or_none(response) or {}
             code = body.get("code") if isinstance(body.get("code"), int) else None
-            message = str(body.get("message") or response.reason or "error")
+            message = str(body.get("message") or response.reason or "error")[:500]
+            if not body and response.content:
+                message = f"{message} (a {_content_type(response)} page, not Zoom's JSON)"
 
             if status == 401:
                 if code == INVALID_TOKEN_CODE and not refreshed:
@@ -247,21 +197,20 @@ class ZoomClient:
                 raise ZoomAuthError(f"Zoom refused the access token: {message}", status=status, code=code)
             if status == 429:
                 now = self.clock()
-                retry_at = parse_retry_after(response.headers.get("Retry-After"), now)
-                kind = (response.headers.get("X-RateLimit-Type") or "").lower()
-                if "daily" in kind or (retry_at is not None and retry_at - now > timedelta(minutes=1)):
-                    retry_at = retry_at or _next_utc_midnight(now)
-                    if "daily" in kind:  # the account's quota: every process must stop
-                        self.token_cache.pause(retry_at, message)
-                    # else a limit on this one item (e.g. 3 adds a day per registrant): only it waits
-                    raise ZoomRateLimited(f"Zoom's daily limit: {message}", retry_at=retry_at, daily=True,
-                                          status=status, code=code)
+                scope, retry_at = classify_429(method, path, response.headers, message, now)
+                if scope == "account":
+                    self.token_cache.pause(retry_at, message)  # every process stops until then
+                    raise ZoomRateLimited(f"Zoom's daily limit for the account: {message}", retry_at=retry_at,
+                                          scope=scope, status=status, code=code)
+                if scope == "item":
+                    raise ZoomRateLimited(f"Zoom's daily limit for this item: {message}", retry_at=retry_at,
+                                          scope=scope, status=status, code=code)
                 throttled += 1
                 if throttled > s.max_rate_limit_retries:
                     raise ZoomRateLimited(f"Zoom kept rate-limiting: {message}", retry_at=now + timedelta(seconds=30),
                                           status=status, code=code)
                 if retry_at:
-                    delay = (retry_at - now).total_seconds()
+                    delay = max((retry_at - now).total_seconds(), 0.0)
                 elif throttled == 1:
                     # A lone 429 at our pace means one request arrived late and bunched with the
                     # next: waiting for our next pacing slot is enough.
@@ -277,6 +226,7 @@ class ZoomClient:
                 failures += 1
                 if failures > s.max_retries:
                     raise ZoomUnavailable(f"Zoom server error: {message}", status=status, code=code)
+                log.info("zoom %s %s: HTTP %d, retry %d", method, path, status, failures)
                 self.sleep(self._backoff(failures))
                 continue
             if status == 404:
@@ -284,20 +234,46 @@ class ZoomClient:
             raise ZoomRequestRejected(message, status=status, code=code)
 
     # -- registrants ------------------------------------------------------------------------
+    # "Add a meeting registrant", "Get a meeting registrant", "Delete a meeting registrant",
+    # "Update registrant's status", "List meeting registrants" (and the webinar twins):
+    # https://developers.zoom.us/docs/api/meetings/#tag/meetings (types: zoom/rivet-javascript).
+
+    def _registrants_path(self, kind: str, zoom_id: str, *rest: str) -> str:
+        return "/".join([f"/{kind}", quote(str(zoom_id), safe=""), "registrants", *(quote(r, safe="") for r in rest)])
 
     def add_registrant(self, kind: str, zoom_id: str, body: dict) -> dict:
-        """POST /{kind}/{id}/registrants. Zoom answers the same registrant for a known email."""
-        return self.request("POST", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants", json=body)
+        """POST /{kind}/{id}/registrants: {registrant_id, join_url, ...}. The answer carries no
+        status, and a join_url even for a registrant who waits for approval: read the status
+        with `get_registrant`."""
+        data = self.request("POST", self._registrants_path(kind, zoom_id), json=body)
+        if not isinstance(data, dict) or not data.get("registrant_id"):
+            raise ZoomUnavailable("Zoom's answer to adding a registrant has no registrant_id")
+        return data
 
     def get_registrant(self, kind: str, zoom_id: str, registrant_id: str) -> dict:
-        return self.request("GET", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants/{quote(registrant_id, safe='')}")
+        """GET /{kind}/{id}/registrants/{registrantId}: the registrant with its `status`."""
+        data = self.request("GET", self._registrants_path(kind, zoom_id, registrant_id))
+        if not isinstance(data, dict):
+            raise ZoomUnavailable("Zoom's answer for a registrant is not an object")
+        return data
+
+    def delete_registrant(self, kind: str, zoom_id: str, registrant_id: str) -> None:
+        """DELETE /{kind}/{id}/registrants/{registrantId}: Zoom forgets the person (204)."""
+        self.request("DELETE", self._registrants_path(kind, zoom_id, registrant_id))
 
     def update_registrant_status(self, kind: str, zoom_id: str, action: str, registrants: list[dict]) -> None:
-        """PUT /{kind}/{id}/registrants/status with action approve|deny|cancel (at most 30 people)."""
+        """PUT /{kind}/{id}/registrants/status with action approve|deny|cancel (at most 30 people).
+
+        Each person is given by `id` (and `email` only when known: an erased registration has
+        none, and Zoom must never receive an empty address).
+        """
         if action not in {"approve", "deny", "cancel"}:
             raise ValueError(f"unknown registrant action {action!r}")
-        self.request("PUT", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants/status",
-                     json={"action": action, "registrants": registrants})
+        people = [{key: value for key, value in person.items() if value} for person in registrants]
+        if not people or not all(person.get("id") or person.get("email") for person in people):
+            raise ValueError("every registrant needs an id or an email")
+        self.request("PUT", self._registrants_path(kind, zoom_id, "status"),
+                     json={"action": action, "registrants": people})
 
     def iter_registrants(self, kind: str, zoom_id: str, status: str) -> Iterator[dict]:
         """Every registrant with `status` (pending|approved|denied), following next_page_token."""
@@ -306,25 +282,34 @@ class ZoomClient:
             params = {"status": status, "page_size": MAX_PAGE_SIZE}
             if token:
                 params["next_page_token"] = token
-            page = self.request("GET", f"/{kind}/{quote(str(zoom_id), safe='')}/registrants", params=params) or {}
-            yield from page.get("registrants") or []
+            page = self.request("GET", self._registrants_path(kind, zoom_id), params=params) or {}
+            yield from (p for p in page.get("registrants") or [] if isinstance(p, dict))
             token = page.get("next_page_token") or ""
             if not token:
                 return
 
     # -- reports ----------------------------------------------------------------------------
 
-    def past_instances(self, meeting_id: str) -> list[dict]:
-        """Ended instances of a meeting: [{uuid, start_time}]."""
-        page = self.request("GET", f"/past_meetings/{quote(str(meeting_id), safe='')}/instances") or {}
-        return page.get("meetings") or []
+    def past_instances(self, kind: str, zoom_id: str) -> list[dict]:
+        """Ended instances of a meeting or webinar: [{uuid, start_time}] ("List past meeting
+        instances" GET /past_meetings/{id}/instances; "List past webinar instances" GET
+        /past_webinars/{id}/instances)."""
+        prefix, key = ("past_webinars", "webinars") if kind == "webinars" else ("past_meetings", "meetings")
+        page = self.request("GET", f"/{prefix}/{quote(str(zoom_id), safe='')}/instances") or {}
+        return [item for item in page.get(key) or [] if isinstance(item, dict)]
 
     def iter_report_participants(self, kind: str, meeting: str) -> Iterator[dict]:
-        """Zoom's participants report for a meeting UUID (or id), every page."""
+        """Zoom's participants report for a meeting UUID (or id), every page.
+
+        `include_fields=registrant_id`: since March 2023 Zoom blanks `id` and
+        `participant_user_id` of participants outside the host's account and returns
+        `registrant_id` only when asked ("Changes to Meeting API – Reporting and Dashboard
+        endpoints", https://developers.zoom.us/changelog/platform/changes-to-meeting-api-reporting-and-dashboard-endpoints/).
+        """
         token = ""
         segment = encode_meeting_uuid(str(meeting))
         while True:
-            params = {"page_size": MAX_PAGE_SIZE}
+            params = {"page_size": MAX_PAGE_SIZE, "include_fields": "registrant_id"}
             if token:
                 params["next_page_token"] = token
             page = self.request("GET", f"/report/{kind}/{segment}/participants", params=params) or {}
@@ -343,7 +328,7 @@ class ZoomClient:
     # (GET|PATCH /{kind}/{id}/registrants/questions); "Create a meeting" / "Create a webinar"
     # (POST /users/{userId}/meetings|webinars). Types: @zoom/rivet MeetingsGetMeetingResponse etc.
 
-    def interactive(self, *, read_timeout: float = 5.0) -> "ZoomClient":
+    def interactive(self, *, read_timeout: float = 5.0) -> ZoomClient:
         """Make this client fit for a person waiting on a page: short timeouts, no retry loops.
 
         A failure surfaces at once as a typed error (the page says what happened) instead of
@@ -401,17 +386,22 @@ def _thread_http_session() -> requests.Session:
     return session
 
 
-def _json_or_empty(response: requests.Response) -> dict:
+def _json_or_none(response: requests.Response) -> dict | None:
+    """The JSON object in `response`, or None when the body is not one (e.g. a proxy's HTML)."""
     try:
         data = response.json()
     except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+    return data if isinstance(data, dict) else None
 
 
-def _next_utc_midnight(now: datetime) -> datetime:
-    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+def _json_or_empty(response: requests.Response) -> dict:
+    return _json_or_none(response) or {}
 
 
-__all__ = ["ZoomClient", "ZoomError", "ZoomSettings", "build_client", "encode_meeting_uuid", "parse_retry_after",
-           "settings_from_config", "zoom_enabled"]
+def _content_type(response: requests.Response) -> str:
+    return (response.headers.get("Content-Type") or "unknown").split(";")[0].strip() or "unknown"
+
+
+__all__ = ["ZoomClient", "ZoomError", "ZoomSettings", "build_client", "encode_meeting_uuid", "next_utc_midnight",
+           "parse_retry_after", "settings_from_config", "zoom_enabled"]

@@ -1,7 +1,8 @@
 """Queue jobs for Zoom: thin wrappers that load ids, call services and commit.
 
-Enqueued after commit by the signal receivers and the webhook view; the periodic
-reconcile jobs pick up whatever a lost job or a crashed worker left pending.
+Enqueued after commit by the signal listeners (`receivers.py`) and the webhook view; the
+periodic jobs pick up whatever a lost job or a crashed worker left pending, and the report
+imports that have come due. Jobs import services; services never import jobs.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from panel_app.attendance import importer
 from panel_app.extensions import db
-from panel_app.models import utcnow
+from panel_app.models import Event, utcnow
 from panel_app.models.zoom import ZoomWebhookDelivery
 from panel_app.queue import crontab, queue
-from panel_app.zoom import sync
+from panel_app.zoom import sync, webhook_events
 from panel_app.zoom.client import build_client, zoom_enabled
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ def make_client():
 
 @queue.task()
 def sync_registration_job(registration_id: int) -> str:
-    """Push one registration to Zoom (add, approve, cancel, deny, fetch its join link)."""
+    """Push one registration to Zoom (add, approve, cancel, deny, delete, fetch its join link)."""
     client = make_client()
     if client is None:
         return "disabled"
@@ -58,9 +60,8 @@ def reconcile_zoom_job() -> int:
 @queue.task()
 def process_webhook_job(delivery_id: int) -> None:
     """Apply one stored webhook delivery (registrant changes, attendance)."""
-    from panel_app.zoom import webhook_events
-
-    webhook_events.process_delivery(db.session, delivery_id, now=utcnow())
+    webhook_events.process_delivery(db.session, delivery_id, now=utcnow(),
+                                    secret_key=current_app.config["SECRET_KEY"])
 
 
 @queue.periodic_task(crontab(minute="*"))
@@ -78,20 +79,35 @@ def sweep_webhooks_job() -> int:
     return len(ids)
 
 
-@queue.task(retries=3, retry_delay=600)
-def import_attendance_job(event_id: int) -> None:
-    """Read Zoom's participants report for an event and merge it (retried: reports lag the meeting)."""
-    from panel_app.attendance import importer
-    from panel_app.models import Event
-
+@queue.task()
+def import_attendance_job(event_id: int) -> str:
+    """One attempt at reading Zoom's participants report for an event (state in `AttendanceImport`)."""
     client = make_client()
     if client is None:
-        return
-    event = db.session.get(Event, event_id)
-    if event is None or not event.zoom_id:
-        return
+        return "disabled"
     try:
-        importer.import_attendance(db.session, client, event, now=utcnow())
-        db.session.commit()
+        now = utcnow()
+        if not importer.claim_import(db.session, event_id, now):
+            return "skipped"
+        event = db.session.get(Event, event_id)
+        if event is None or not event.zoom_id:
+            return "skipped"
+        report = importer.run_import(db.session, client, event, now=now)
+        return "done" if report is not None and report.complete else "retry"
     finally:
         client.close()
+
+
+@queue.periodic_task(crontab(minute="*"))
+def sweep_attendance_imports_job() -> int:
+    """Every minute: queue the report imports that have come due (and schedule the ones that
+    Zoom's `meeting.ended` notification never asked for)."""
+    if not zoom_enabled(current_app.config):
+        return 0
+    now = utcnow()
+    importer.schedule_missing_imports(db.session, now)
+    db.session.commit()
+    ids = importer.due_imports(db.session, now)
+    for event_id in ids:
+        import_attendance_job.enqueue(event_id)
+    return len(ids)

@@ -15,9 +15,8 @@ says a token is invalid (code 124) without clobbering a newer token.
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -166,12 +165,12 @@ class RedisTokenCache:
         raw = self.redis.get(f"{self.prefix}:paused-until")
         if not raw:
             return None
-        until = datetime.fromtimestamp(float(raw), timezone.utc)
+        until = datetime.fromtimestamp(float(raw), UTC)
         return until if until > self.clock() else None
 
 
 def _aware(value: datetime) -> datetime:
     # Core (non-ORM) reads of UTCDateTime columns go through the TypeDecorator too, but be safe.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

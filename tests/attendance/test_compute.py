@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from panel_app.models.attendance import AttendanceSession, WalkIn
 
 
 def t(minute: int) -> datetime:
-    return datetime(2030, 1, 1, 13, 0, tzinfo=timezone.utc) + timedelta(minutes=minute)
+    return datetime(2030, 1, 1, 13, 0, tzinfo=UTC) + timedelta(minutes=minute)
 
 
 def test_overlapping_stays_are_not_counted_twice():

@@ -124,7 +124,7 @@ def test_a_personal_link_resends_the_invite_only_once_one_went_out(db, make_even
 
 #: Files that still write invite columns and why (they go when the Zoom import calls
 #: `mail.invite_state.no_invite` instead of setting invite_state on the rows it builds).
-KNOWN_WRITERS = {"panel_app/mail/invite_state.py", "panel_app/zoom/sync.py"}
+KNOWN_WRITERS = {"panel_app/mail/invite_state.py"}
 
 
 def test_only_the_invite_state_module_writes_the_invite_columns():

@@ -45,7 +45,7 @@ def zoom_config(app, sim):
     }
     saved = {key: app.config.get(key, KeyError) for key in overrides}
     app.config.update(overrides)
-    _flush_queue()
+    _flush_queue(app)
     try:
         yield app.config
     finally:
@@ -54,12 +54,14 @@ def zoom_config(app, sim):
                 app.config.pop(key, None)
             else:
                 app.config[key] = value
-        _flush_queue()
+        _flush_queue(app)
 
 
-def _flush_queue():
-    if queue.huey is not None:
-        queue.huey.flush()
+def _flush_queue(app):
+    # This app's queue, whichever app another test file bound last.
+    with app.app_context():
+        if queue.huey is not None:
+            queue.huey.flush()
 
 
 @pytest.fixture

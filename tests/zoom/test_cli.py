@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from panel_app.extensions import db
 from panel_app.models import Registration, RegistrationStatus, SyncState
 from panel_app.zoom import sync
 from tests.zoom.conftest import MEETING_ID
-from tests.zoom.test_sync import assert_exactly_once, register, reload
+from tests.zoom.helpers import assert_exactly_once, register, reload
 
 
-@pytest.mark.xfail(reason="Zoom lists a cancelled registrant as denied, so sync must not re-send cancel; "
-                   "fixed on branch zoom-core", strict=False)
 def test_zoom_sync_repairs_every_kind_of_difference(app, sim, zoom_event, zoom_client, drain_jobs):
     sim.page_size_cap = 2  # make the comparison read several pages
     event = zoom_event()
@@ -44,7 +41,7 @@ def test_zoom_sync_repairs_every_kind_of_difference(app, sim, zoom_event, zoom_c
 
     direct = db.session.scalar(sa.select(Registration).where(Registration.email_normalized == "direct@senat.example"))
     active = [reload(r.id) for r in (synced[1], synced[2], lost_job, lost_answer, failed)]
-    assert_exactly_once(sim, active + [reload(cancelled.id), direct])
+    assert_exactly_once(sim, active + [reload(cancelled.id), direct], MEETING_ID)
     assert sim.add_calls[(MEETING_ID, lost_answer.email_normalized)] == 1  # linked by email, not added again
     assert [p.status for p in sim.registrants(MEETING_ID) if p.email == cancelled.email] == ["denied"]  # = cancelled
     assert direct is not None and direct.zoom_state == SyncState.DONE
