@@ -370,12 +370,22 @@ def test_unknown_meeting_is_explained(zoom_event, zoom_client, app_context):
 
 def test_proxy_html_page_is_not_read_as_a_meeting_without_settings(link, zoom_client, sim):
     event, meeting = link(approval="auto")
-    sim.respond_next(1, 200, "<html><body>Proxy login required</body></html>",
+    # More pages than the client's retries: the answer is never taken for a meeting without settings.
+    sim.respond_next(zoom_client.settings.max_retries + 1, 200, "<html><body>Proxy login required</body></html>",
                      target=f"/v2/meetings/{SETUP_MEETING_ID}")
     with pytest.raises(ZoomUnavailable) as failure:
         fix(zoom_client, event)
     assert "error page" in _message(failure.value)
     assert meeting.settings["registrants_email_notification"] is True  # nothing was changed on a guess
+
+
+def test_a_passing_proxy_page_is_retried_and_the_real_meeting_is_read(link, zoom_client, sim):
+    event, meeting = link(approval="auto")
+    sim.respond_next(1, 200, "<html><body>Proxy login required</body></html>",
+                     target=f"/v2/meetings/{SETUP_MEETING_ID}")
+    result = fix(zoom_client, event)
+    assert result.after.problems == []
+    assert meeting.settings["registrants_email_notification"] is False
 
 
 @pytest.mark.parametrize(("fault", "expected"), [
