@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from panel_app.core.folding import fold
 from panel_app.models.base import Base, UTCDateTime, utcnow
 
 
@@ -69,6 +70,9 @@ class Registration(Base):
     #: The registrant's own choice of language for emails and invites (None: follow `language`).
     email_language: Mapped[str | None] = mapped_column(sa.String(8))
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Names, email and organisation folded for search (case and accents removed, see
+    #: `core.folding`); written by the model on every insert and update, never by hand.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     privacy_notice_version: Mapped[str] = mapped_column(sa.String(32))
@@ -98,6 +102,9 @@ class Registration(Base):
     zoom_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     zoom_last_error: Mapped[str | None] = mapped_column(sa.Text)
     zoom_registrant_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: The address (case-folded) Zoom's registrant was added with. Zoom cannot change a registrant's
+    #: email, so when ours differs the registrant is replaced (see zoom.registrants).
+    zoom_registrant_email: Mapped[str | None] = mapped_column(sa.String(320))
     zoom_join_url: Mapped[str | None] = mapped_column(sa.String(1000))
     #: The registrant's status at Zoom as last known: "approved", "pending" or "denied" (Zoom lists
     #: cancelled registrants as denied); None when unknown (just added) or when Zoom has no registrant.
@@ -145,3 +152,17 @@ class Registration(Base):
         if self.status != RegistrationStatus.CONFIRMED:
             return None
         return self.zoom_join_url or self.event.join_url
+
+
+SEARCHED_FIELDS = ("first_name", "last_name", "email", "organisation")
+
+
+def search_text_of(registration: Registration) -> str:
+    """The folded text the console's search looks in (one line per field)."""
+    return "\n".join(fold(getattr(registration, name) or "") for name in SEARCHED_FIELDS)
+
+
+@sa.event.listens_for(Registration, "before_insert")
+@sa.event.listens_for(Registration, "before_update")
+def _fill_search_text(_mapper, _connection, target: Registration) -> None:
+    target.search_text = search_text_of(target)

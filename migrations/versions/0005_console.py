@@ -1,0 +1,94 @@
+"""console: folded search text, the address Zoom holds, one group message per form
+
+Revision ID: 0005_console
+Revises: 0004_zoom_behaviour
+Create Date: 2026-12-01 12:00:00
+
+- registrations.search_text: names, email and organisation folded (case and accents removed)
+  so "nunez" finds "Ñúñez" and the other way round, with the same LIKE on SQLite and
+  PostgreSQL; filled here for existing rows, then by the model on every write;
+- registrations.zoom_registrant_email: the address a Zoom registrant was added with (Zoom
+  cannot change it; a corrected address means a new registrant); existing registrants were
+  added with the address we hold;
+- group_messages.submission_key: a message form posted twice sends one message;
+- walk_ins.matched_registration_id: the registration an organiser matched a walk-in to.
+"""
+import unicodedata
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005_console"
+down_revision = "0004_zoom_behaviour"
+branch_labels = None
+depends_on = None
+
+# A frozen copy of panel_app.core.folding.fold as it was when this revision was written, so
+# the revision gives the same result whatever later becomes of the app's code.
+_EXTRA = str.maketrans({
+    "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ŀ": "l", "ħ": "h", "ı": "i", "ŧ": "t",
+    "æ": "ae", "œ": "oe", "þ": "th", "ƒ": "f",
+})
+
+
+def _fold(text):
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare.translate(_EXTRA))
+
+
+# Every change below is an ADD COLUMN or CREATE INDEX, which SQLite does in place. Anything that
+# makes batch mode copy a table (a constraint, a changed default) would drop and re-create it,
+# and with foreign keys on, dropping `registrations`, `group_messages` or `walk_ins` would
+# cascade into the rows that point at them (notifications, attendance sessions).
+
+
+def upgrade():
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("search_text", sa.Text(), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("zoom_registrant_email", sa.String(length=320), nullable=True))
+
+    connection = op.get_bind()
+    registrations = sa.table(
+        "registrations", sa.column("id", sa.Integer), sa.column("first_name", sa.String),
+        sa.column("last_name", sa.String), sa.column("email", sa.String), sa.column("organisation", sa.String),
+        sa.column("search_text", sa.Text),
+    )
+    last_id = 0
+    while True:  # in batches, so a large table never sits in memory at once
+        rows = connection.execute(
+            sa.select(registrations.c.id, registrations.c.first_name, registrations.c.last_name,
+                      registrations.c.email, registrations.c.organisation)
+            .where(registrations.c.id > last_id).order_by(registrations.c.id).limit(1000)
+        ).all()
+        if not rows:
+            break
+        connection.execute(
+            registrations.update().where(registrations.c.id == sa.bindparam("row_id"))
+            .values(search_text=sa.bindparam("text")),
+            [{"row_id": row.id, "text": "\n".join(_fold(value) for value in row[1:])} for row in rows],
+        )
+        last_id = rows[-1].id
+
+    op.execute("UPDATE registrations SET zoom_registrant_email = email_normalized "
+               "WHERE zoom_registrant_id IS NOT NULL AND email_normalized NOT LIKE 'erased:%'")
+
+    with op.batch_alter_table("group_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("submission_key", sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f("ix_group_messages_submission_key"), ["submission_key"], unique=True)
+
+    with op.batch_alter_table("walk_ins", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("matched_registration_id", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("walk_ins", schema=None) as batch_op:
+        batch_op.drop_column("matched_registration_id")
+    with op.batch_alter_table("group_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_group_messages_submission_key"))
+        batch_op.drop_column("submission_key")
+    with op.batch_alter_table("registrations", schema=None) as batch_op:
+        batch_op.drop_column("zoom_registrant_email")
+        batch_op.drop_column("search_text")
