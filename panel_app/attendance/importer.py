@@ -154,7 +154,8 @@ def import_attendance(session: Session, client, event: Event, *, now: datetime) 
     report.complete = bool(fetched) and not report.missing_instances and (not latest_only or in_window_rows > 0)
     services.rematch_walk_ins(session, event, now=now)
     services.recompute_event(session, event, now=now, final=report.complete)
-    report.walk_ins = session.scalar(sa.select(sa.func.count()).select_from(WalkIn).where(WalkIn.event_id == event.id))
+    report.walk_ins = session.scalar(sa.select(sa.func.count()).select_from(WalkIn).where(
+        WalkIn.event_id == event.id, WalkIn.matched_registration_id.is_(None)))
     session.flush()
     return report
 

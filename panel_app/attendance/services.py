@@ -112,7 +112,12 @@ def _owner(session: Session, event: Event, participant: Participant) -> tuple[Re
     registration = match_registration(session, event, participant)
     if registration is not None:
         return registration, None
-    return None, _walk_in(session, event, participant)
+    walk_in = _walk_in(session, event, participant)
+    if walk_in.matched_registration_id is not None:  # an organiser said who this is
+        matched = session.get(Registration, walk_in.matched_registration_id)
+        if matched is not None:
+            return matched, None
+    return None, walk_in
 
 
 def _owner_filter(registration: Registration | None, walk_in: WalkIn | None):
@@ -291,7 +296,8 @@ def attendance_share(registration: Registration) -> float | None:
 def rematch_walk_ins(session: Session, event: Event, *, now: datetime) -> int:
     """Move walk-in stays to a registration that now matches (e.g. imported after the meeting)."""
     moved = 0
-    for walk_in in list(session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id))):
+    for walk_in in list(session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id,
+                                                                WalkIn.matched_registration_id.is_(None)))):
         rows = list(session.scalars(sa.select(AttendanceSession).where(AttendanceSession.walk_in_id == walk_in.id)))
         registration = None
         for row in rows:
@@ -325,7 +331,8 @@ def recompute_event(session: Session, event: Event, *, now: datetime, final: boo
             registration.attended_minutes = 0
             registration.first_joined_at = None
             registration.attendance_source = SOURCE_ZOOM
-    for walk_in in session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id)):
+    for walk_in in session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id,
+                                                           WalkIn.matched_registration_id.is_(None))):
         recompute_owner(session, event, None, walk_in, now=now)
     session.flush()
 
@@ -333,3 +340,58 @@ def recompute_event(session: Session, event: Event, *, now: datetime, final: boo
 def sessions_of(session: Session, registration: Registration, *, now: datetime) -> list[Interval]:
     """The registrant's stays (join, leave), merged, for display."""
     return stays_for(session, registration.event, AttendanceSession.registration_id == registration.id, now=now)
+
+
+# -- walk-ins, as organisers see and match them -----------------------------------------------
+
+def walk_ins(session: Session, event: Event) -> list[WalkIn]:
+    """People in the meeting whom no registration matched (yet), earliest first."""
+    return list(session.scalars(
+        sa.select(WalkIn).where(WalkIn.event_id == event.id, WalkIn.matched_registration_id.is_(None))
+        .order_by(WalkIn.first_joined_at.is_(None), WalkIn.first_joined_at, WalkIn.id)
+    ))
+
+
+def matched_walk_ins(session: Session, event: Event) -> list[tuple[WalkIn, Registration]]:
+    """Walk-ins an organiser matched to a registration, with it."""
+    rows = session.execute(
+        sa.select(WalkIn, Registration).join(Registration, Registration.id == WalkIn.matched_registration_id)
+        .where(WalkIn.event_id == event.id).order_by(Registration.last_name, Registration.first_name, WalkIn.id)
+    )
+    return [(walk_in, registration) for walk_in, registration in rows]
+
+
+class MatchRefused(ValueError):
+    """A walk-in cannot be matched to that registration; `code` says why."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def match_walk_in(session: Session, event: Event, walk_in: WalkIn, registration: Registration, *,
+                  now: datetime) -> int:
+    """An organiser says who a walk-in is: their stays move to `registration`, whose attendance
+    is recomputed from the evidence (this replaces an earlier mark by hand), and later joins or
+    report rows with the walk-in's identity count for the registration too. Returns the number
+    of stays moved. Raises MatchRefused ("other_event", "already_matched", "not_confirmed").
+    """
+    if walk_in.event_id != event.id or registration.event_id != event.id:
+        raise MatchRefused("other_event")
+    if walk_in.matched_registration_id is not None:
+        raise MatchRefused("already_matched")
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise MatchRefused("not_confirmed")
+    moved = session.execute(
+        sa.update(AttendanceSession).where(AttendanceSession.walk_in_id == walk_in.id)
+        .values(registration_id=registration.id, walk_in_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    walk_in.matched_registration_id = registration.id
+    walk_in.attended_minutes = 0
+    walk_in.first_joined_at = None
+    if registration.attendance_source == SOURCE_MANUAL:
+        registration.attendance_source = None  # the organiser now points at evidence: it decides
+    session.flush()
+    recompute_owner(session, event, registration, None, now=now)
+    return moved

@@ -8,6 +8,7 @@ time or a cancellation through `panel_app.calendar.updates`.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,17 @@ from sqlalchemy.orm import Session
 
 from panel_app.audit.services import record
 from panel_app.core import languages
-from panel_app.models import ApprovalMode, Event, EventStatus, Registration, RegistrationStatus, User
+from panel_app.models import (
+    ApprovalMode,
+    Event,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    SyncState,
+    User,
+    WalkIn,
+    utcnow,
+)
 from panel_app.registration import services as registration_services
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -31,6 +42,20 @@ INVITE_FIELDS = ("starts_at", "ends_at", "timezone", "join_url", "zoom_meeting_i
 
 class EventInputError(ValueError):
     """An event definition that cannot be accepted; the message says which part and why."""
+
+
+class ConfirmationNeeded(ValueError):
+    """A change that is allowed but has consequences the organiser must accept first.
+
+    `code` is "capacity_below_confirmed" (with `confirmed`, the people holding a seat, and
+    `capacity`, the number asked for) or "moves_into_past" (a published event would start
+    before now).
+    """
+
+    def __init__(self, code: str, **info):
+        super().__init__(code)
+        self.code = code
+        self.info = info
 
 
 @dataclass
@@ -113,21 +138,32 @@ def event_input_from(event: Event) -> EventInput:
 
 
 def update_event(
-    session: Session, event: Event, data: EventInput, *, now: datetime, user: User, ip: str | None = None
+    session: Session, event: Event, data: EventInput, *, now: datetime, user: User, ip: str | None = None,
+    accept_over_capacity: bool = False, accept_past: bool = False,
 ) -> dict:
     """Change an event; returns {field: (old, new)}.
 
     The slug stays fixed once the event is published (links are out there). A published
     event whose time, zone or join details change gets updated invites sent to registrants
     (`calendar.updates.event_changed`); added capacity goes to the waiting list in order.
+    Two changes need the organiser's say-so first (ConfirmationNeeded): a capacity below the
+    people already confirmed (nobody loses a seat; nobody moves up until enough cancel), and
+    moving a published event to start in the past (registrants would get an invite for it).
     Raises EventInputError.
     """
     validate(data)
     if data.slug != event.slug:
         if event.status != EventStatus.DRAFT:
-            raise EventInputError("the address (slug) cannot change once the event is published")
+            raise EventInputError(_("the address (slug) cannot change once the event is published"))
         if session.scalar(sa.select(Event.id).where(Event.slug == data.slug)) is not None:
-            raise EventInputError(f"an event with slug {data.slug!r} already exists")
+            raise EventInputError(_("an event with slug %(slug)r already exists", slug=data.slug))
+    if data.capacity is not None and data.capacity != event.capacity and not accept_over_capacity:
+        confirmed = registration_services.seats_taken(session, event.id)
+        if data.capacity < confirmed:
+            raise ConfirmationNeeded("capacity_below_confirmed", confirmed=confirmed, capacity=data.capacity)
+    if (event.status == EventStatus.PUBLISHED and data.starts_at != event.starts_at and data.starts_at < now
+            and not accept_past):
+        raise ConfirmationNeeded("moves_into_past")
     changes = {}
     for name in EventInput.__dataclass_fields__:
         if name == "status":  # publishing and cancelling have their own actions
@@ -168,9 +204,14 @@ def _jsonable(value):
 
 
 def publish_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
-    """Draft → published (registration opens per its window). False if not a draft."""
+    """Draft → published (registration opens per its window). False if not a draft.
+
+    Raises EventInputError for an event that is already over (nobody could register).
+    """
     if event.status != EventStatus.DRAFT:
         return False
+    if now >= event.ends_at:
+        raise EventInputError(_("This event is already over: change its dates before publishing it."))
     event.status = EventStatus.PUBLISHED
     record(session, "event.publish", actor=user, event_id=event.id, ip=ip, now=now)
     session.flush()
@@ -178,9 +219,14 @@ def publish_event(session: Session, event: Event, *, now: datetime, user: User, 
 
 
 def cancel_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
-    """Cancel the event; registrants with invites get cancellations. False if already cancelled."""
+    """Cancel the event; registrants with invites get cancellations. False if already cancelled.
+
+    Raises EventInputError for an event that is over (there is nothing left to call off).
+    """
     if event.status == EventStatus.CANCELLED:
         return False
+    if now >= event.ends_at:
+        raise EventInputError(_("This event is over: it can no longer be cancelled."))
     was_published = event.status == EventStatus.PUBLISHED
     # Compare-and-set: of two organisers cancelling at once, only one sends the cancellations.
     won = session.execute(
@@ -221,14 +267,79 @@ def duplicate_event(session: Session, event: Event, *, now: datetime, user: User
     return copy
 
 
+class Phase(enum.StrEnum):
+    """Where an event stands for organisers, from its status and the clock."""
+
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+def event_phase(event: Event, now: datetime) -> Phase:
+    if event.status == EventStatus.CANCELLED:
+        return Phase.CANCELLED
+    if event.status == EventStatus.DRAFT:
+        return Phase.DRAFT
+    if now >= event.ends_at:
+        return Phase.ENDED
+    return Phase.LIVE if now >= event.starts_at else Phase.UPCOMING
+
+
 @dataclass(frozen=True)
 class EventSummary:
     event: Event
     counts: dict[str, int]
+    phase: Phase = Phase.UPCOMING
+    #: Invites or Zoom registrations given up on, and people in the meeting no registration matched.
+    failed: int = 0
+    walk_ins: int = 0
+    #: The instant the summary was made for (phase and next action depend on it).
+    now: datetime | None = None
+
+    @property
+    def confirmed(self) -> int:
+        return self.counts.get(RegistrationStatus.CONFIRMED, 0)
+
+    @property
+    def free_seats(self) -> int | None:
+        return registration_services.free_seats(self.event.capacity, self.confirmed)
+
+    @property
+    def fill_rate(self) -> int | None:
+        """Seats taken as a whole percentage of capacity (over 100 with people confirmed over
+        capacity); None without a limit."""
+        capacity = self.event.capacity
+        return round(100 * self.confirmed / capacity) if capacity else None
+
+    @property
+    def next_action(self) -> str | None:
+        """What the organiser should look at next (a code the console words and links)."""
+        counts, phase, event = self.counts, self.phase, self.event
+        if phase == Phase.DRAFT:
+            return "change_dates" if self.now is not None and event.ends_at <= self.now else "publish"
+        if phase == Phase.CANCELLED:
+            return None
+        if phase == Phase.ENDED:
+            return "match_walk_ins" if self.walk_ins else "review_attendance"
+        if phase == Phase.LIVE:
+            return "follow_attendance"
+        if counts.get(RegistrationStatus.PENDING):
+            return "approve"
+        if counts.get(RegistrationStatus.WAITLISTED) and self.free_seats != 0:
+            return "fill_seats"
+        if self.failed:
+            return "fix_failures"
+        if not event.zoom_id and not event.join_url:
+            return "link_zoom"
+        return "watch"
 
 
-def event_summaries(session: Session) -> list[EventSummary]:
-    """Every event, newest first, with registrations per status (two queries)."""
+def event_summaries(session: Session, now: datetime | None = None) -> list[EventSummary]:
+    """Every event, latest first, with registrations per status, failed side effects and
+    unmatched walk-ins (four queries whatever the number of events)."""
+    now = now or utcnow()
     events = list(session.scalars(sa.select(Event).order_by(Event.starts_at.desc(), Event.id.desc())))
     counts: dict[int, dict[str, int]] = {e.id: {s.value: 0 for s in RegistrationStatus} for e in events}
     rows = session.execute(
@@ -238,4 +349,35 @@ def event_summaries(session: Session) -> list[EventSummary]:
     for event_id, status, count in rows:
         if event_id in counts:
             counts[event_id][status] = count
-    return [EventSummary(event=e, counts=counts[e.id]) for e in events]
+    failed = {event_id: count for event_id, count in session.execute(
+        sa.select(Registration.event_id, sa.func.count())
+        .where(Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING]),
+               sa.or_(Registration.invite_state == SyncState.FAILED, Registration.zoom_state == SyncState.FAILED))
+        .group_by(Registration.event_id)
+    )}
+    walk_ins = {event_id: count for event_id, count in session.execute(
+        sa.select(WalkIn.event_id, sa.func.count()).where(WalkIn.matched_registration_id.is_(None))
+        .group_by(WalkIn.event_id)
+    )}
+    return [EventSummary(event=e, counts=counts[e.id], phase=event_phase(e, now), failed=failed.get(e.id, 0),
+                         walk_ins=walk_ins.get(e.id, 0), now=now) for e in events]
+
+
+@dataclass(frozen=True)
+class EventsOverview:
+    """The console's events page: what is coming, what is being prepared, what is over."""
+
+    upcoming: list[EventSummary]
+    drafts: list[EventSummary]
+    past: list[EventSummary]
+
+
+def events_overview(session: Session, now: datetime) -> EventsOverview:
+    """Upcoming events soonest first (running ones included), drafts, then past events latest
+    first; a cancelled event sits by its date."""
+    summaries = event_summaries(session, now)
+    drafts = [s for s in summaries if s.phase == Phase.DRAFT]
+    dated = [s for s in summaries if s.phase != Phase.DRAFT]
+    upcoming = sorted((s for s in dated if s.event.ends_at > now), key=lambda s: (s.event.starts_at, s.event.id))
+    past = [s for s in dated if s.event.ends_at <= now]
+    return EventsOverview(upcoming=upcoming, drafts=drafts, past=past)

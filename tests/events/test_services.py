@@ -28,7 +28,7 @@ def test_cancelling_an_event_someone_else_just_cancelled_sends_nothing_twice(db,
 
 def _input(**overrides) -> services.EventInput:
     values = dict(slug="parlamentos-y-derechos", title="Parlamentos y derechos humanos: ¿qué hacer?",
-                  starts_at=datetime(2026, 9, 26, 13, 0, tzinfo=UTC), ends_at=datetime(2026, 9, 26, 14, 30, tzinfo=UTC),
+                  starts_at=datetime(2036, 9, 26, 13, 0, tzinfo=UTC), ends_at=datetime(2036, 9, 26, 14, 30, tzinfo=UTC),
                   languages=["es", "fr"], status="draft")
     values.update(overrides)
     return services.EventInput(**values)

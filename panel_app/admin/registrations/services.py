@@ -8,8 +8,10 @@ console's own rules on top and records what organisers do in the audit log.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.attendance import services as attendance_services
 from panel_app.audit.services import record
+from panel_app.core.folding import fold
 from panel_app.models import Event, Registration, RegistrationStatus, User
 from panel_app.registration import services as registration_services
 from panel_app.registration import validation
@@ -45,16 +48,12 @@ def filtered(stmt: sa.Select, event_id: int, filters: RegistrationFilters) -> sa
     """Add the event and the row-selecting filters to a statement over `registrations`."""
     stmt = stmt.where(Registration.event_id == event_id)
     if filters.q:
-        words = filters.q.split()[:8]  # each word must match somewhere: "diallo senegal"
-        for word in words:
-            # SQLite's LIKE folds ASCII case only: also try the usual capitalisations so
-            # "ñúñez" finds "Ñúñez" there (PostgreSQL's ILIKE folds every script anyway).
-            variants = dict.fromkeys((word, word.lower(), word.capitalize(), word.upper()))
-            conditions = [Registration.email_normalized.icontains(word.casefold(), autoescape=True)]
-            for variant in variants:
-                for column in (Registration.first_name, Registration.last_name, Registration.organisation):
-                    conditions.append(column.icontains(variant, autoescape=True))
-            stmt = stmt.where(sa.or_(*conditions))
+        # Each word must match somewhere ("diallo senegal"), accents and case aside on both
+        # sides: the model keeps a folded copy of the searched fields (see core.folding).
+        for word in filters.q.split()[:8]:
+            folded = fold(word)
+            if folded:
+                stmt = stmt.where(Registration.search_text.contains(folded, autoescape=True))
     for name in ("status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state"):
         value = getattr(filters, name)
         if value:
@@ -174,24 +173,48 @@ def registrations_by_id(session: Session, event: Event, ids: list[int]) -> list[
 # --------------------------------------------------------------------------- actions
 
 
-ACTIONS = ("approve", "decline", "promote", "cancel", "resend_invite", "mark_attended", "mark_absent")
+ACTIONS = ("approve", "decline", "promote", "confirm", "confirm_over_capacity", "reinstate", "cancel",
+           "resend_invite", "mark_attended", "mark_absent")
 #: Actions that are seat decisions, each answered with a `registration.services.StatusChange`.
 STATUS_ACTIONS = {
     "approve": registration_services.approve,
     "decline": registration_services.decline,
     "cancel": registration_services.cancel,
+    "confirm": registration_services.confirm,
+    "confirm_over_capacity": partial(registration_services.confirm, over_capacity=True),
+    "reinstate": registration_services.reinstate,
 }
+ATTENDANCE_ACTIONS = ("mark_attended", "mark_absent")
 
 
 @dataclass
 class ActionResult:
-    """What an action did: ids changed, ids left alone (with the reason code)."""
+    """What an action did: ids changed, ids left alone (with the reason code), and what the
+    changes came to ("approve:confirmed" 3, "approve:waitlisted" 3), for an honest report."""
 
     action: str
     changed: list[int] = field(default_factory=list)
     unchanged: list[tuple[int, str]] = field(default_factory=list)
     #: For "promote": everyone the freed seats went to (may include people not selected).
+    #: For cancel and decline: people moved up from the waiting list into the seats freed.
     promoted: list[int] = field(default_factory=list)
+    #: Outcome of each change: "<action>:<status now>" for seat decisions, else the action.
+    outcomes: Counter = field(default_factory=Counter)
+
+    @property
+    def reasons(self) -> Counter:
+        """Why registrations were left unchanged, counted by reason code."""
+        return Counter(reason for _, reason in self.unchanged)
+
+
+def attendance_markable(registration: Registration, now: datetime) -> str | None:
+    """None when an organiser may mark this person's attendance now, else the reason code:
+    only confirmed people, and only once the event has started."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return "not_confirmed"
+    if now < registration.event.starts_at:
+        return "event_not_started"
+    return None
 
 
 def apply_action(
@@ -211,18 +234,21 @@ def apply_action(
         registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
         promoted = registration_services.promote_from_waitlist(session, event, now, actor)
         result.promoted = [r.id for r in promoted]
+        result.outcomes["promote"] = len(promoted)
         chosen = {r.id for r in registrations}
         result.changed = [i for i in result.promoted if i in chosen]
         result.unchanged = [(r.id, "no_free_seat" if r.status == RegistrationStatus.WAITLISTED else "not_waitlisted")
                             for r in registrations if r.id not in result.promoted]
     else:
         for registration in registrations:
-            outcome = _apply_one(session, registration, action, now=now, actor=actor)
-            if outcome is None:
+            outcome, promoted = _apply_one(session, registration, action, now=now, actor=actor)
+            result.promoted.extend(promoted)
+            if outcome.startswith("="):
                 result.changed.append(registration.id)
+                result.outcomes[outcome[1:]] += 1
             else:
                 result.unchanged.append((registration.id, outcome))
-    if action in ("resend_invite", "mark_attended", "mark_absent"):
+    if action in ("resend_invite", *ATTENDANCE_ACTIONS):
         # Status changes are logged by the signal receiver; these are not status changes.
         for registration_id in result.changed:
             record(session, f"registration.{action}", actor=user, event_id=event.id, registration_id=registration_id,
@@ -234,7 +260,8 @@ def apply_action(
             actor=user,
             event_id=event.id,
             details={"action": action, "selected": len(registrations), "changed": len(result.changed),
-                     "promoted": len(result.promoted)},
+                     "promoted": len(result.promoted), "outcomes": dict(result.outcomes),
+                     "unchanged": dict(result.reasons)},
             ip=ip,
             now=now,
         )
@@ -242,27 +269,68 @@ def apply_action(
     return result
 
 
-def _apply_one(session: Session, registration: Registration, action: str, *, now: datetime, actor: str) -> str | None:
-    """Apply `action`; None when it changed something, else a reason code."""
+def _apply_one(session: Session, registration: Registration, action: str, *, now: datetime,
+               actor: str) -> tuple[str, list[int]]:
+    """Apply `action`: ("=<outcome>", people moved up) when it changed something, else
+    (reason code, [])."""
     if action in STATUS_ACTIONS:
-        return STATUS_ACTIONS[action](session, registration, now=now, actor=actor).reason
+        change = STATUS_ACTIONS[action](session, registration, now=now, actor=actor)
+        if not change.changed:
+            return change.reason or "unchanged", []
+        return f"={action}:{change.status}", [r.id for r in change.promoted]
     if action == "resend_invite":
         if registration.status != RegistrationStatus.CONFIRMED:
-            return "not_confirmed"
+            return "not_confirmed", []
         from panel_app.mail.services import request_invite
 
         try:
             request_invite(session, registration, now=now)
         except ValueError:  # e.g. the event is cancelled: no invite to send
-            return "invite_not_allowed"
-        return None
-    if action in ("mark_attended", "mark_absent"):
+            return "invite_not_allowed", []
+        return "=resend_invite", []
+    if action in ATTENDANCE_ACTIONS:
+        refused = attendance_markable(registration, now)
+        if refused:
+            return refused, []
         attended = action == "mark_attended"
         if registration.attended is attended and registration.attendance_source == "manual":
-            return "already_marked"
+            return "already_marked", []
         attendance_services.mark_attended(session, registration, attended, now=now, actor=actor)
-        return None
+        return f"={action}", []
     raise ValueError(action)
+
+
+# --------------------------------------------------------------------------- adding by hand
+
+
+def add_registration(
+    session: Session, event: Event, values: dict, *, notify: bool, over_capacity: bool, now: datetime, user: User,
+    secret_key: str, ip: str | None = None,
+) -> Registration:
+    """An organiser registers someone (values cleaned by the form); see
+    `registration.services.add_by_organiser` for the rules. Raises AlreadyRegistered,
+    EditError for a value the event does not accept, ValueError when the event cannot take it."""
+    email, email_normalized = validation.normalise_email(values["email"])
+    if values["language"] not in event.languages:
+        raise EditError("language", "not_offered")
+    if values["country"] not in country_codes():
+        raise EditError("country", "unknown")
+    data = registration_services.RegistrationInput(
+        first_name=values["first_name"], last_name=values["last_name"], email=email,
+        email_normalized=email_normalized, country=values["country"], affiliation_type=values["affiliation_type"],
+        role=values["role"], language=values["language"], salutation=values.get("salutation") or "",
+        organisation=values.get("organisation") or "", committees=values.get("committees") or "",
+        accessibility_needs=values.get("accessibility_needs") or "",
+    )
+    registration = registration_services.add_by_organiser(
+        session, event, data, now=now, secret_key=secret_key, actor=user.email, notify=notify,
+        over_capacity=over_capacity,
+    )
+    record(session, "registration.add", actor=user, event_id=event.id, registration_id=registration.id,
+           details={"status": str(registration.status), "notify": notify, "over_capacity": over_capacity},
+           ip=ip, now=now)
+    session.flush()
+    return registration
 
 
 # --------------------------------------------------------------------------- edits
@@ -288,30 +356,38 @@ def edit_registration(
 ) -> dict:
     """Change a registrant's details (already cleaned by the form); returns {field: (old, new)}.
 
+    The address and the interpretation channel change through the registration services, as
+    the registrant's own change would: a confirmed person gets their invite again (at the new
+    address, in the new channel), and Zoom's registrant follows a corrected address.
     Raises EditError when the email belongs to another registration of the same event or
     the language is not offered.
     """
     event = registration.event
-    changes: dict = {}
     new = dict(values)
-    if "email" in new:
-        email, email_normalized = validation.normalise_email(new["email"])
-        new["email"] = email
-        if email_normalized != registration.email_normalized:
-            taken = session.scalar(
-                sa.select(Registration.id).where(
-                    Registration.event_id == registration.event_id,
-                    Registration.email_normalized == email_normalized,
-                    Registration.id != registration.id,
-                )
-            )
-            if taken is not None:
-                raise EditError("email", "taken")
-            registration.email_normalized = email_normalized
     if "language" in new and new["language"] not in event.languages:
         raise EditError("language", "not_offered")
     if "country" in new and new["country"] not in country_codes():
         raise EditError("country", "unknown")
+    changes: dict = {}
+    if "email" in new:
+        email, email_normalized = validation.normalise_email(new.pop("email"))
+        old = registration.email
+        try:
+            if registration_services.change_email(session, registration, email=email,
+                                                  email_normalized=email_normalized, now=now):
+                changes["email"] = (old, email)
+        except registration_services.EmailTaken as exc:
+            raise EditError("email", "taken") from exc
+    if "language" in new:
+        language = new.pop("language")
+        old = registration.language
+        if language != old:
+            if registration.is_active:
+                registration_services.change_languages(session, registration, language=language,
+                                                       email_language=registration.email_language, now=now)
+            else:  # nobody to write to: a plain correction of the record
+                registration.language = language
+            changes["language"] = (old, language)
     for name in EDITABLE_FIELDS:
         if name in new and new[name] != getattr(registration, name):
             changes[name] = (getattr(registration, name), new[name])
