@@ -88,7 +88,8 @@ def test_committed_mo_files_match_their_po_sources(lang):
     mo_path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), f"{mo_path} is missing: run `bash scripts/i18n.sh compile`"
     with open(mo_path, "rb") as f:
-        compiled = {_key(m): m.string for m in read_mo(f) if m.id}
+        # babel's .mo reader gives plural forms as a list, its .po reader as a tuple
+        compiled = {_key(m): tuple(m.string) if isinstance(m.string, list) else m.string for m in read_mo(f) if m.id}
     expected = {}
     for message in _read_po(lang):
         strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
