@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-
 ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy")
 ORGANISER_ONLY = ("admin.event_new", "admin.event_edit", "admin.registration_edit", "admin.registration_new")
 
