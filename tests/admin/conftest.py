@@ -192,7 +192,7 @@ def populated(db, make_event, make_registration):
     ])
     entries = []
     for index in range(130):
-        registration = people[index % len(people)]
+        registration = people[(index // 4) % len(people)]
         action, details = [
             ("registration.status", {"from": "pending", "to": "confirmed"}),
             ("registration.edit", {"email": {"from": "old@parl.example", "to": registration.email},

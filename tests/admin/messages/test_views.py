@@ -140,3 +140,60 @@ def test_a_copy_for_someone_erased_before_sending_is_skipped_and_the_others_stil
     )
     assert states[first.id] == "skipped" and sorted(states.values()) == ["sent", "skipped"]
     assert db.session.scalar(sa.select(GroupMessage.state)) == "sent"
+
+
+def test_a_message_form_posted_twice_sends_the_message_once(organiser, db, app, make_event, make_registration,
+                                                            outbox):
+    event = make_event()
+    make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk", email="mj@cortes.example")
+    url = f"/admin/events/{event.slug}/messages"
+    page = organiser.get(url).get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "submission_key": KEY_RE.search(page).group(1),
+            "subject": "Programme", "body": "Le programme est en ligne."}
+    first = organiser.post(url, data=data)
+    second = organiser.post(url, data=data, follow_redirects=True)  # a double click, or back and resend
+    assert first.status_code == 303
+    assert "already sent" in second.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 1
+    assert deliver(app) == 1 and deliver(app) == 0
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_two_posts_of_one_form_at_the_same_moment_send_one_message(organiser, db, app, make_event,
+                                                                  make_registration):
+    import threading
+
+    event = make_event()
+    for n in range(3):
+        make_registration(event, email=f"person{n}@parlamento.example")
+    url = f"/admin/events/{event.slug}/messages"
+    page = organiser.get(url).get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "submission_key": KEY_RE.search(page).group(1),
+            "subject": "Programa", "body": "El programa está en línea."}
+    barrier = threading.Barrier(3)
+    statuses = []
+
+    def send_once():
+        barrier.wait()
+        statuses.append(organiser.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=send_once) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [303, 303, 303]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 3
+
+
+def test_a_message_form_without_its_key_is_refused_clearly(organiser, db, make_event, make_registration):
+    event = make_event()
+    make_registration(event)
+    url = f"/admin/events/{event.slug}/messages"
+    page = organiser.get(url).get_data(as_text=True)
+    for key in ("", "short", "x" * 65, "bad key with spaces!!"):
+        response = organiser.post(url, data={"csrf_token": csrf_token_from(page), "submission_key": key,
+                                             "subject": "Hi", "body": "Hello"})
+        assert response.status_code == 422 and "This form expired" in response.get_data(as_text=True), key
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 0
