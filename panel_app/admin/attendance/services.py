@@ -28,7 +28,8 @@ def walk_in(session: Session, event: Event, walk_in_id: int) -> WalkIn | None:
 
 def suggested_search(found: WalkIn) -> str:
     """What to look for first: the name Zoom showed, else the address (a dial-in shows a number)."""
-    name = " ".join(word for word in found.name.split() if any(ch.isalpha() for ch in word))
+    words = (word.strip("()[]{}.,;:\"“”«»") for word in found.name.split())
+    name = " ".join(word for word in words if any(ch.isalpha() for ch in word))
     return (name or found.email)[:200]
 
 

@@ -73,7 +73,7 @@ FIELD_LABELS = {
     "walk_in": _l("Walk-in"), "sessions": _l("Stays in the meeting"), "from": _l("From"),
     "message_id": _l("Message"), "outcomes": _l("Outcome"), "unchanged": _l("Left as they were"),
     # list filters
-    "q": _l("Search"), "zoom_state": _l("Zoom sync"), "invite_state": _l("Invite"), "attended": _l("Attended"),
+    "q": _l("Search text"), "zoom_state": _l("Zoom sync"), "invite_state": _l("Invite"), "attended": _l("Attended"),
 }
 ATTENDED_FILTER = {"yes": _l("yes"), "no": _l("no"), "unknown": _l("not known yet")}
 

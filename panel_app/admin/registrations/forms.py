@@ -70,3 +70,8 @@ class AddRegistrationForm(RegistrationEditForm):
         default="usual",
     )
     notify = BooleanField(_l("Send the confirmation email (with the join link and calendar invite)"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No country taken for granted: the first of the list would be a silent wrong answer.
+        self.country.choices = [SelectChoice("", "–"), *self.country.choices]
