@@ -39,7 +39,7 @@ def _fold(text):
     return unicodedata.normalize("NFC", bare.translate(_EXTRA))
 
 
-# Every change below is an ADD COLUMN or CREATE INDEX, which SQLite does in place. Anything that
+# Every change here, both ways, is ADD/DROP COLUMN or CREATE/DROP INDEX, done in place. Anything that
 # makes batch mode copy a table (a constraint, a changed default) would drop and re-create it,
 # and with foreign keys on, dropping `registrations`, `group_messages` or `walk_ins` would
 # cascade into the rows that point at them (notifications, attendance sessions).
@@ -83,12 +83,14 @@ def upgrade():
         batch_op.add_column(sa.Column("matched_registration_id", sa.Integer(), nullable=True))
 
 
+def _drop_column(table, column):
+    """DROP COLUMN in place on SQLite 3.35+ and PostgreSQL (batch mode would copy the table: see above)."""
+    op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
 def downgrade():
-    with op.batch_alter_table("walk_ins", schema=None) as batch_op:
-        batch_op.drop_column("matched_registration_id")
-    with op.batch_alter_table("group_messages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_group_messages_submission_key"))
-        batch_op.drop_column("submission_key")
-    with op.batch_alter_table("registrations", schema=None) as batch_op:
-        batch_op.drop_column("zoom_registrant_email")
-        batch_op.drop_column("search_text")
+    _drop_column("walk_ins", "matched_registration_id")
+    op.drop_index(op.f("ix_group_messages_submission_key"), table_name="group_messages")
+    _drop_column("group_messages", "submission_key")
+    _drop_column("registrations", "zoom_registrant_email")
+    _drop_column("registrations", "search_text")

@@ -82,17 +82,30 @@ def test_the_country_filter_speaks_the_organisers_language(organiser, make_event
     assert 'value="Allemagne"' in html and '<option value="Allemagne">' in html
 
 
-def test_the_upgrade_folds_the_names_already_there(db, make_event, make_registration):
-    """Revision 0005_console fills the search text of rows written before it."""
+def test_the_upgrade_folds_the_names_already_there_and_keeps_every_other_row(db, make_event, make_registration):
+    """Revision 0005_console fills the search text of rows written before it, and (both ways) changes
+    tables in place: with foreign keys on, copying `registrations` or `walk_ins` would cascade into
+    the notifications and attendance sessions that point at them."""
     from flask_migrate import downgrade, upgrade
+
+    from panel_app.models import AttendanceSession, Notification, WalkIn
 
     event = make_event()
     registration, _ = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk",
                                         email="MJ.Nunez@Cortes.example", organisation="Assemblée nationale")
     registration_id = registration.id
+    walk_in = WalkIn(event_id=event.id, participant_key="n:invité", name="Invité", attended_minutes=5)
+    db.session.add_all([walk_in, Notification(registration_id=registration_id, kind="confirmed", state="sent",
+                                              attempts=1)])
+    db.session.flush()
+    db.session.add(AttendanceSession(event_id=event.id, walk_in_id=walk_in.id, participant_key="n:invité",
+                                     joined_at=event.starts_at, source="webhook"))
+    db.session.commit()
     db.session.remove()
     downgrade(revision="0004_zoom_behaviour")
     upgrade()
     db.engine.dispose()  # SQLite connections may cache the schema of before
     assert db.session.scalar(sa.select(Registration.search_text).where(Registration.id == registration_id)) == \
         "maria-jose\nnunez-ozturk\nmj.nunez@cortes.example\nassemblee nationale"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
+    assert db.session.scalar(sa.select(AttendanceSession.walk_in_id)) is not None
