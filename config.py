@@ -74,10 +74,11 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Panel registrations <noreply@localhost>"
         self.MAIL_OUTBOX_PATH = str(instance / "outbox")
         # Calendar invites and emails (see panel_app/mail/).
-        #: From: the event's organiser (the invite's ORGANIZER) with Sender: MAIL_DEFAULT_SENDER.
-        #: Set false when the SMTP relay may not send for the organiser's domain (SPF/DMARC):
-        #: then From: is MAIL_DEFAULT_SENDER and Reply-To: the organiser.
-        self.MAIL_FROM_ORGANISER = _bool(env.get("MAIL_FROM_ORGANISER"), True)
+        #: Default (false): From: is MAIL_DEFAULT_SENDER's address under the organiser's name and
+        #: Reply-To: the organiser, which passes DMARC whatever the organiser's domain publishes.
+        #: True: From: the event's organiser (the invite's ORGANIZER) with Sender: MAIL_DEFAULT_SENDER,
+        #: only for a relay allowed to send for the organiser's domain (SPF/DKIM).
+        self.MAIL_FROM_ORGANISER = _bool(env.get("MAIL_FROM_ORGANISER"), False)
         #: Claims per message before it is marked failed (exponential backoff, 1 min to 1 h).
         self.MAIL_MAX_ATTEMPTS = _int(env.get("MAIL_MAX_ATTEMPTS"), 10, "MAIL_MAX_ATTEMPTS")
         #: Reminders before each event, in hours ("24,1"; empty turns reminders off).

@@ -5,7 +5,7 @@ One module per aggregate; add an import line when you add a module.
 
 from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingInstance
 from panel_app.models.audit import AuditEntry
-from panel_app.models.base import Base, UTCDateTime, utcnow
+from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
 from panel_app.models.interpreter import EventInterpreter
 from panel_app.models.message import GroupMessage, MessageState
@@ -58,6 +58,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "random_key",
     "utcnow",
     "WalkIn",
     "ZoomApiState",

@@ -61,10 +61,10 @@ def _fake_registration(zone: str, start_utc: datetime, name="Amina Diallo", emai
     event = SimpleNamespace(
         id=7, starts_at=start_utc, ends_at=start_utc + timedelta(minutes=90), timezone=zone, zone=ZoneInfo(zone),
         organiser_email="events@ipu.example.org", organiser_name="Inter-Parliamentary Union",
-        calendar_sequence=0, status="published",
+        calendar_sequence=0, status="published", calendar_uid="e0c1a2b3c4d5e6f7a8b9c0d1",
     )
-    first, _, last = name.partition(" ")
-    return SimpleNamespace(id=42, event_id=7, event=event, email=email, full_name=name)
+    return SimpleNamespace(id=42, event_id=7, event=event, email=email, full_name=name,
+                           calendar_uid="9f8e7d6c5b4a39281706f5e4")
 
 
 def _invite(registration, summary="Panel", description="Join", join_url="https://zoom.example/j/1") -> bytes:

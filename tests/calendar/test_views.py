@@ -20,7 +20,7 @@ def test_personal_invite_download_is_the_registrants_request_with_same_uid_as_em
     vevent = cal.walk("VEVENT")[0]
     assert str(cal["METHOD"]) == "REQUEST"
     assert str(vevent["ATTENDEE"]) == "mailto:amina@parl.example"
-    assert str(vevent["UID"]) == f"registration-{registration.id}.event-{event.id}@panel.test"
+    assert str(vevent["UID"]) == f"{registration.calendar_uid}@panel.test"
     assert vevent.decoded("DTSTART") == event.starts_at
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/Zurich"
 
