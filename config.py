@@ -140,6 +140,36 @@ class Config:
 
         self.LANGUAGES = CODES
         self.TESTING = False
+        self._organisation(env, CODES)
+
+    def _organisation(self, env: dict[str, str], codes: tuple[str, ...]) -> None:
+        """Organisation identity (panel_app/organisation): the defaults the console's
+        settings page (/admin/settings) overrides. See README "Organisation identity"."""
+        from panel_app.organisation.colours import DEFAULT_COLOUR, check_brand_colour
+
+        #: Name in the default language; ORGANISATION_NAME_FR / _ES give it in other languages.
+        self.ORGANISATION_NAME = (env.get("ORGANISATION_NAME") or "").strip()
+        self.ORGANISATION_NAMES = {code: (env.get(f"ORGANISATION_NAME_{code.upper()}") or "").strip()
+                                   for code in codes}
+        self.ORGANISATION_SHORT_NAME = (env.get("ORGANISATION_SHORT_NAME") or "").strip()
+        self.ORGANISATION_CONTACT_EMAIL = (env.get("ORGANISATION_CONTACT_EMAIL") or "").strip()
+        self.ORGANISATION_WEBSITE = (env.get("ORGANISATION_WEBSITE") or "").strip()
+        #: A PNG or JPEG file (a relative path is read from the instance folder).
+        self.ORGANISATION_LOGO = (env.get("ORGANISATION_LOGO") or "").strip()
+        colour = (env.get("ORGANISATION_COLOUR") or DEFAULT_COLOUR).strip()
+        problem = check_brand_colour(colour)
+        if problem:
+            raise RuntimeError(f"ORGANISATION_COLOUR: {problem}")
+        self.ORGANISATION_COLOUR = colour.lower()
+        #: The privacy notice's data controller (default: the organisation) and its postal address.
+        self.DATA_CONTROLLER_NAME = (env.get("DATA_CONTROLLER_NAME") or "").strip()
+        self.DATA_CONTROLLER_ADDRESS = (env.get("DATA_CONTROLLER_ADDRESS") or "").strip()
+        #: Who runs the SMTP relay, named in the privacy notice (default: the MAIL_SERVER host).
+        self.PRIVACY_MAIL_PROCESSOR = (env.get("PRIVACY_MAIL_PROCESSOR") or self.MAIL_SERVER or "").strip()
+        #: At most one "your details again" email per registration in this many minutes.
+        self.DETAILS_RESEND_MINUTES = _int(env.get("DETAILS_RESEND_MINUTES"), 60, "DETAILS_RESEND_MINUTES")
+        #: Repeat registrations accepted per email address (any event), on top of RATELIMIT_REGISTER.
+        self.RATELIMIT_REGISTER_EMAIL = env.get("RATELIMIT_REGISTER_EMAIL") or "5 per hour"
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -7,6 +7,7 @@ from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingIn
 from panel_app.models.audit import AuditEntry
 from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
+from panel_app.models.identity import SETTINGS_ID, IdentitySettings
 from panel_app.models.interpreter import EventInterpreter
 from panel_app.models.message import GroupMessage, MessageState
 from panel_app.models.notification import (
@@ -45,6 +46,7 @@ __all__ = [
     "EventStatus",
     "ErasureRecord",
     "GroupMessage",
+    "IdentitySettings",
     "MessageState",
     "Notification",
     "NotificationKind",
@@ -54,6 +56,7 @@ __all__ = [
     "REQUEST_KINDS",
     "Registration",
     "RegistrationStatus",
+    "SETTINGS_ID",
     "SyncState",
     "UTCDateTime",
     "User",
