@@ -8,13 +8,13 @@ random key. Existing rows keep exactly the identifier they were sent with, so up
 cancellations of invites already out still replace the same calendar entry.
 
 Revision ID: 0004_mail_ids
-Revises: 0003_interpreters
+Revises: 0004_public_pages (chained after the merged public-pages revision)
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_mail_ids"
-down_revision = "0003_interpreters"
+down_revision = "0004_public_pages"
 branch_labels = None
 depends_on = None
 
