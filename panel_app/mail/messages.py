@@ -328,10 +328,17 @@ def _changes(details: dict | None, language: str, locale: str) -> list[tuple[str
     previous = details.get("previous", {})
     result = []
     for field in ("language", "email_language"):
-        if field in details.get("changed", []):
-            new = language if field == "language" else locale
-            result.append((field, content.language_label(new), content.language_label(previous.get(field, ""))))
+        new = language if field == "language" else locale
+        # Changed and changed back before the notice went out: nothing to tell.
+        if field in details.get("changed", []) and previous.get(field) != new:
+            result.append((field, _in_sentence(content.language_label(new), locale),
+                           _in_sentence(content.language_label(previous.get(field, "")), locale)))
     return result
+
+
+def _in_sentence(label: str, locale: str) -> str:
+    """A language's name inside a sentence: French and Spanish write it in lower case."""
+    return label.lower() if locale in ("fr", "es") else label
 
 
 def _shared(event, locale: str, kind: str, language: str, details: dict | None, organiser: tuple[str, str],
