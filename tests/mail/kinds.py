@@ -7,6 +7,7 @@ carries a comma and quotes for events it runs itself, the IPU's identity.
 
 from __future__ import annotations
 
+import uuid
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -68,7 +69,7 @@ def make_every_kind(db, language: str) -> dict[str, Notification]:
                                                    calendar_sequence=1)
     db.session.add_all([event, cancelled_event])
     db.session.flush()
-    author = User(email=f"organiser-{language}@ipu.example.org", role="organiser")
+    author = User(email=f"organiser-{language}-{uuid.uuid4().hex[:8]}@ipu.example.org", role="organiser")
     author.set_password("correct horse battery staple")
     db.session.add(author)
     db.session.flush()
