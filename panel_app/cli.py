@@ -211,6 +211,7 @@ def register(app: Flask) -> None:
         sample = Path(__file__).parent / "data" / "organisations_sample.csv"
         with sample.open(encoding="utf-8") as stream:
             import_csv(db.session, stream, deactivate_missing=False)
+        _demo_identity()
         # An organiser, not an admin, with a password of its own: a published one would open
         # every demo left running on a reachable address.
         password = None
@@ -227,6 +228,25 @@ def register(app: Flask) -> None:
             click.echo(f"Organiser console: {base}/admin/login  (email {DEMO_ORGANISER_EMAIL}, with the password "
                        f"printed when it was created; a new one: flask --app wsgi users create "
                        f"--email {DEMO_ORGANISER_EMAIL} --password ... --role organiser)")
+
+
+DEMO_IDENTITY = {
+    "names": {"en": "Inter-Parliamentary Union", "fr": "Union interparlementaire", "es": "Unión Interparlamentaria"},
+    "short_name": "IPU",
+    "contact_email": "events@ipu.example.org",
+    "website": "https://www.ipu.example.org",
+}
+
+
+def _demo_identity() -> None:
+    """The sample organisation's name, contact and site, unless one is configured already
+    (ORGANISATION_NAME or the console's settings)."""
+    from panel_app.models import SETTINGS_ID, IdentitySettings
+    from panel_app.organisation import services as organisation
+
+    if current_app.config.get("ORGANISATION_NAME") or db.session.get(IdentitySettings, SETTINGS_ID) is not None:
+        return
+    organisation.update_settings(db.session, organisation.IdentityInput(**DEMO_IDENTITY), actor="cli", now=utcnow())
 
 
 def register_worker_command(app: Flask) -> None:
