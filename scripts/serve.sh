@@ -31,8 +31,11 @@ install_inputs() { cat pyproject.toml requirements*.lock 2>/dev/null || true; }
 stamp=.venv/.serve-installed
 wanted=$(install_inputs | "$PYTHON" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] || ! .venv/bin/python -c 'import panel_app' 2>/dev/null; then
+  echo "Installing the app and its dependencies into .venv"
   install
   echo "$wanted" >"$stamp"
+else
+  echo "Dependencies unchanged since the last start: not reinstalling"
 fi
 
 export FLASK_APP=wsgi
