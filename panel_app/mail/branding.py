@@ -37,18 +37,22 @@ def brand(session: Session, locale: str, config) -> Brand:
         logo_url=mine.logo_url,
         website=mine.website,
         contact_email=mine.contact_email,
-        privacy_url=config["BASE_URL"] + _path("registration.privacy", "/privacy"),
+        privacy_url=config["BASE_URL"] + _path(("privacy.notice", "registration.privacy"), "/privacy"),
         primary=mine.colours.primary,
         primary_dark=mine.colours.primary_dark,
         on_primary=mine.colours.on_primary,
     )
 
 
-def _path(endpoint: str, default: str) -> str:
-    """The path of a public page, built outside any request (mail is sent by workers)."""
+def _path(endpoints: tuple[str, ...], default: str) -> str:
+    """The path of a public page (the first endpoint that exists), built outside any request
+    (mail is sent by workers)."""
     from flask import current_app
 
-    try:
-        return current_app.url_map.bind("localhost").build(endpoint)
-    except BuildError:
-        return default
+    adapter = current_app.url_map.bind("localhost")
+    for endpoint in endpoints:
+        try:
+            return adapter.build(endpoint)
+        except BuildError:
+            continue
+    return default

@@ -22,8 +22,8 @@ def address_erased(session: Session, registration: Registration, *, now: datetim
                    outbox: str | None = None) -> None:
     """`outbox`: the outbox folder whose copies of the person's messages go after the commit."""
     if outbox:
-        keys = set(session.scalars(sa.select(Notification.message_key)
-                                   .where(Notification.registration_id == registration.id)))
+        keys = {key for key in session.scalars(sa.select(Notification.message_key)
+                                               .where(Notification.registration_id == registration.id)) if key}
         if keys:
             after_commit(session, erase_outbox_messages, outbox, keys)
     waiting = Notification.state == NotificationState.PENDING

@@ -191,3 +191,14 @@ def test_invites_read_by_ical_js_carry_the_organiser_named_in_the_registrants_la
         assert read["organizer"] == "mailto:events@ipu.example.org"
         assert read["organizer_cn"] == NAMES[language]
         assert read["attendee_cn"] == "María-José Ñúñez-Öztürk de la Fuente-Bäckström"
+
+
+def test_from_the_organiser_stays_an_option_with_the_mail_system_as_sender(db, app, ipu, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FROM_ORGANISER", True)
+    emails = render_every_kind(db, app, "fr")
+    for kind in ("confirmed", "group_message", "pending"):
+        _, message = emails[kind]
+        [sender] = message["From"].addresses
+        assert (sender.display_name, sender.addr_spec) == ("Union interparlementaire", "events@ipu.example.org")
+        assert message["Sender"].addresses[0].addr_spec == "noreply@mail.ipu.example.org"
+        assert message["Reply-To"] is None
