@@ -153,11 +153,12 @@ def register_blueprints(app: Flask) -> None:
     from panel_app.calendar.views import bp as calendar_bp
     from panel_app.extensions import csrf
     from panel_app.health import bp as health_bp
+    from panel_app.organisation.views import bp as organisation_bp
     from panel_app.privacy.views import bp as privacy_bp
     from panel_app.registration.views import bp as registration_bp
     from panel_app.zoom.webhooks import bp as zoom_webhooks_bp
 
-    for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp):
+    for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp, organisation_bp):
         app.register_blueprint(blueprint)
     # Zoom signs its notifications (checked in the view); a CSRF token cannot apply.
     app.register_blueprint(csrf.exempt(zoom_webhooks_bp))

@@ -2,7 +2,7 @@
 
 `auth` signs people in and holds the access rule, `common` what the concerns share;
 each concern (`events`, `registrations`, `dashboard`, `messages`, `users`, `audit`,
-`privacy`, `zoom`) has its views here and its rules in a services module. Importing a concern's
+`privacy`, `zoom`, `settings`, `speakers`) has its views here and its rules in a services module. Importing a concern's
 views module attaches its routes to `bp` (defined in `blueprint`, which views import, so
 no module reads a half-initialised one).
 """
@@ -15,6 +15,7 @@ from panel_app.admin.events import views as events_views  # noqa: F401
 from panel_app.admin.messages import views as messages_views  # noqa: F401
 from panel_app.admin.privacy import views as privacy_views  # noqa: F401
 from panel_app.admin.registrations import views as registrations_views  # noqa: F401
+from panel_app.admin.settings import views as settings_views  # noqa: F401
 from panel_app.admin.users import views as users_views  # noqa: F401
 from panel_app.admin.zoom import views as zoom_views  # noqa: F401
 

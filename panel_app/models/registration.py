@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from panel_app.models.base import Base, UTCDateTime, utcnow
+from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -91,6 +91,10 @@ class Registration(Base):
     invite_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invite_last_error: Mapped[str | None] = mapped_column(sa.Text)
     invite_sequence: Mapped[int | None] = mapped_column(sa.Integer)
+    #: Local part of the calendar UID of this registration's invite (`<key>@<host>`); random,
+    #: never changes (rows from before it existed keep the "registration-<id>.event-<id>" they
+    #: were sent with, so their updates still replace the same calendar entry).
+    calendar_uid: Mapped[str | None] = mapped_column(sa.String(100), default=random_key)
 
     # Zoom registrant state (issue: Zoom sync).
     zoom_state: Mapped[str] = mapped_column(sa.String(16), default=SyncState.NONE)

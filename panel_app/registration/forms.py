@@ -41,6 +41,9 @@ def _message_for(error: validation.InvalidInput) -> str:
         return _("Please keep this under %(limit)d characters.", limit=error.limit or 0)
     if error.code == "control_character":
         return _("This contains characters that cannot be used here (such as control codes).")
+    if error.code == "bidi_control":
+        return _("This contains invisible characters that change the direction of the text. Please type it again "
+                 "without copying it from elsewhere.")
     if error.code == "invalid_email":
         return _("Enter an email address like name@parliament.example.")
     return _("This value cannot be accepted.")

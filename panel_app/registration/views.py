@@ -88,8 +88,8 @@ def _page_state_or_404(slug: str):
 def _page_key(kind: str, row, window: WindowState, full: bool, locale: str, *extra) -> tuple:
     # The path and query string feed the language switcher's links, the script root every
     # url_for; window and full are what the status line and the Register button show.
-    return (kind, shown_columns_key(row), window, full, locale, request.script_root, request.path,
-            request.query_string, *extra)
+    return (kind, shown_columns_key(row), row.identity_version, window, full, locale, request.script_root,
+            request.path, request.query_string, *extra)
 
 
 def _context_for(row, window: WindowState, full: bool, locale: str) -> tuple[dict, bool]:
