@@ -16,3 +16,6 @@ registration_status_changed = _signals.signal("registration-status-changed")
 registration_languages_changed = _signals.signal("registration-languages-changed")
 #: sender: Registration that already exists for the email submitted again.
 duplicate_registration_attempted = _signals.signal("duplicate-registration-attempted")
+#: sender: Registration whose details the registrant corrected (not email, not languages).
+#: kwargs: changed (set of field names).
+registration_details_changed = _signals.signal("registration-details-changed")

@@ -65,8 +65,9 @@ def test_event_page_shows_languages_audience_and_register_button(client, make_ev
     event = make_event(languages=["en", "fr", "es"], audience="Open to MPs and parliamentary staff.")
     html = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "English, French, Spanish" in html
+    assert "Online on Zoom with interpretation in English, French and Spanish" in html
     assert "Open to MPs and parliamentary staff." in html
-    assert "Registration is open." in html
+    assert "Until " in html and ">Register</a>" in html
     assert f'href="/events/{event.slug}/register"' in html
 
 
