@@ -345,8 +345,9 @@ def details(token: str):
         return _details_page(registration, token, form, 422)
     db.session.commit()
     if moved.created:
-        flash(_("Your details are saved. Your registration now uses %(email)s: a new private link has been sent "
-                "there, and this page's address has changed.", email=moved.registration.email), "success")
+        # Flashed messages live in the session cookie until shown: no address in them.
+        flash(_("Your details are saved. Your registration now uses the new email address: a new private link "
+                "has been sent there, and this page's address has changed."), "success")
         return redirect(url_for("registration.show", token=moved.token), code=303)
     flash(_("Your details are saved.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(url_for("registration.show", token=token), code=303)
