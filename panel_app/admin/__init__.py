@@ -16,6 +16,7 @@ from panel_app.admin.messages import views as messages_views  # noqa: F401
 from panel_app.admin.privacy import views as privacy_views  # noqa: F401
 from panel_app.admin.registrations import views as registrations_views  # noqa: F401
 from panel_app.admin.settings import views as settings_views  # noqa: F401
+from panel_app.admin.speakers import views as speakers_views  # noqa: F401
 from panel_app.admin.users import views as users_views  # noqa: F401
 from panel_app.admin.zoom import views as zoom_views  # noqa: F401
 

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, session
 from flask.signals import before_render_template, template_rendered
 
-from panel_app.models import SETTINGS_ID, Event, IdentitySettings, Registration, RegistrationStatus
+from panel_app.models import SETTINGS_ID, Event, EventSpeaker, IdentitySettings, Registration, RegistrationStatus
 
 #: Enough for every event x language x a few query strings; each entry is ~10-30 kB.
 MAX_ENTRIES = 512
@@ -155,6 +155,16 @@ _IDENTITY_VERSION = (
     .label("identity_version")
 )
 
+#: The event's speakers: how many, and when one last changed (an edit, a removal changes the count).
+_SPEAKERS_COUNT = (
+    sa.select(sa.func.count()).select_from(EventSpeaker).where(EventSpeaker.event_id == Event.id)
+    .correlate(Event).scalar_subquery().label("speakers_count")
+)
+_SPEAKERS_CHANGED = (
+    sa.select(sa.func.max(EventSpeaker.updated_at)).where(EventSpeaker.event_id == Event.id)
+    .correlate(Event).scalar_subquery().label("speakers_changed_at")
+)
+
 
 def _hashable(value):
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
@@ -178,7 +188,8 @@ def _autocommit(engine: sa.Engine) -> sa.Engine:
 
 def event_page_state(engine: sa.Engine, slug: str):
     """What the public pages of event `slug` show, in one query: the event's shown columns,
-    `seats_taken` (confirmed registrations) and `identity_version` (the organisation settings').
+    `seats_taken` (confirmed registrations), `identity_version` (the organisation settings') and
+    `speakers_count` / `speakers_changed_at`.
     None when no event has that slug.
 
     A single read needs no transaction: in autocommit there is no BEGIN before it nor
@@ -186,5 +197,6 @@ def event_page_state(engine: sa.Engine, slug: str):
     opens the request's session at all.
     """
     with _autocommit(engine).connect() as connection:
-        query = sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS, _IDENTITY_VERSION).where(Event.slug == slug)
+        query = sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS, _IDENTITY_VERSION, _SPEAKERS_COUNT, _SPEAKERS_CHANGED)
+        query = query.where(Event.slug == slug)
         return connection.execute(query).one_or_none()

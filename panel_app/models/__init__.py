@@ -28,6 +28,7 @@ from panel_app.models.registration import (
     RegistrationStatus,
     SyncState,
 )
+from panel_app.models.speaker import EventSpeaker, SpeakerRole
 from panel_app.models.user import User, UserRole
 from panel_app.models.zoom import ZoomApiState, ZoomWebhookDelivery
 from panel_app.models.zoom_setup import ZoomSetupCheck
@@ -43,6 +44,7 @@ __all__ = [
     "Base",
     "Event",
     "EventInterpreter",
+    "EventSpeaker",
     "EventStatus",
     "ErasureRecord",
     "GroupMessage",
@@ -57,6 +59,7 @@ __all__ = [
     "Registration",
     "RegistrationStatus",
     "SETTINGS_ID",
+    "SpeakerRole",
     "SyncState",
     "UTCDateTime",
     "User",

@@ -80,6 +80,10 @@ class Registration(Base):
     #: must carry the private link (see registration.services.private_token).
     token_nonce: Mapped[str] = mapped_column(sa.String(64))
 
+    #: When the details were last emailed again after a repeat registration (at most one such
+    #: email per DETAILS_RESEND_MINUTES, however often the form is posted).
+    details_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
