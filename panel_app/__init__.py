@@ -155,7 +155,8 @@ def register_blueprints(app: Flask) -> None:
     from panel_app.health import bp as health_bp
     from panel_app.organisation.views import bp as organisation_bp
     from panel_app.privacy.views import bp as privacy_bp
-    from panel_app.registration.views import bp as registration_bp
+    from panel_app.registration import registrant_views, views  # noqa: F401  (routes attach to the blueprint)
+    from panel_app.registration.blueprint import bp as registration_bp
     from panel_app.zoom.webhooks import bp as zoom_webhooks_bp
 
     for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp, organisation_bp):

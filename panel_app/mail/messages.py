@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from panel_app.calendar import builder, content
 from panel_app.events.timefmt import event_time
 from panel_app.mail import bodies, branding
+from panel_app.mail.addresses import message_id, sender_headers
 from panel_app.mail.compose import invitation_message
 from panel_app.mail.texts import subject_and_intro
 from panel_app.models import (
@@ -102,37 +102,6 @@ def _sequence_for(registration, fingerprint: str, previous: Notification | None)
     if previous.fingerprint == fingerprint:
         return max(base, previous.sequence_sent)
     return max(base, previous.sequence_sent + 1)
-
-
-def message_id(notification: Notification, domain: str) -> str:
-    """The same Message-ID on every attempt, so a duplicate after a crash is recognisable.
-
-    Its local part is the row's random key, never the row number alone, so a restored
-    database or another deployment never reuses an identifier a mail client has already
-    seen (RFC 5322 §3.6.4: a Message-ID must be unique to one message).
-    """
-    key = notification.message_key or f"notification-{notification.id}.registration-{notification.registration_id}"
-    return f"<{key}@{domain}>"
-
-
-def sender_headers(event, config, organiser: tuple[str, str]) -> dict:
-    """From/Sender/Reply-To for mail about `event`; `organiser` is (name, address) in the
-    reader's language.
-
-    By default From: is the mail system's own address (MAIL_DEFAULT_SENDER) under the
-    organiser's name, and Reply-To: the organiser: receiving servers check From:'s domain
-    against SPF/DKIM (DMARC, RFC 7489 §3.1, https://www.rfc-editor.org/rfc/rfc7489), so an
-    organiser address whose domain publishes "p=reject" would otherwise lose invites.
-    MAIL_FROM_ORGANISER=true puts the organiser in From: and the system in Sender: (for
-    relays allowed to send for the organiser's domain).
-    """
-    default = config["MAIL_DEFAULT_SENDER"]
-    default_name, default_address = parseaddr(default)
-    name, address = organiser
-    if event.organiser_email and config.get("MAIL_FROM_ORGANISER"):
-        return {"from_": (name, address), "sender": default, "reply_to": None}
-    reply_to = (name, address) if address and address.lower() != default_address.lower() else None
-    return {"from_": (name or default_name, default_address), "sender": None, "reply_to": reply_to}
 
 
 class BatchCache:
