@@ -107,7 +107,6 @@ def no_store(response):
     # Console pages carry personal data: never keep them in shared or browser caches.
     response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -11,6 +11,7 @@ import pytest
 from panel_app.extensions import db as _db
 from panel_app.extensions import limiter
 from panel_app.queue import queue
+from tests.admin.conftest import make_user, post, signed_in  # noqa: F401  (console fixtures, shared)
 from tests.apps import build_app
 
 
