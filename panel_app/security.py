@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
 from werkzeug.http import parse_set_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -185,10 +184,11 @@ def refuse_cross_site_posts() -> None:
     ours = _origin(request.host_url)
     origin = request.headers.get("Origin")
     referrer = request.headers.get("Referer")
-    if origin and origin != "null" and _origin(origin) != ours:
-        raise CSRFError(_("The form was sent from another site."))
-    if referrer and _origin(referrer) not in (None, ours):
-        raise CSRFError(_("The form was sent from another site."))
+    foreign = (origin and origin != "null" and _origin(origin) != ours) or (
+        referrer and _origin(referrer) not in (None, ours))
+    if foreign:
+        raise RefusedInput(_("This form was sent from another site, so it was not accepted. Open the page on "
+                             "this site and send the form from there."))
 
 
 def _install_proxy_fix(app: Flask) -> None:

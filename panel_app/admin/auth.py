@@ -26,7 +26,6 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -155,10 +154,8 @@ def login():
             # Said the same way for every email, with or without an account.
             record(db.session, "login.throttled", actor=user or email[:320], ip=client_ip(), now=now)
             minutes = max(1, math.ceil(wait.total_seconds() / 60))
-            error = ngettext("Too many failed attempts with this email address from your network. "
-                             "Try again in %(num)d minute.",
-                             "Too many failed attempts with this email address from your network. "
-                             "Try again in %(num)d minutes.", minutes)
+            error = _("Too many failed attempts with this email address from your network. "
+                      "Wait %(minutes)d min and try again.", minutes=minutes)
             retry_after = math.ceil(wait.total_seconds())
             status = 429
         elif user is not None and user.check_password(form.password.data) and user.active:

@@ -209,7 +209,7 @@ def test_failures_from_one_address_make_it_wait_for_that_email_only(app, browser
     refused = attempt(client, OWNER, PASSWORD)  # even the right password waits its turn here
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "60"
-    assert "Try again in 1 minute." in refused.get_data(as_text=True)
+    assert "Wait 1 min and try again." in refused.get_data(as_text=True)
     # The same address may still try other emails, and the owner elsewhere signs in at once.
     assert attempt(client, "someone.else@ipu.example.org", "wrong password").status_code == 401
     assert attempt(browser(), OWNER, PASSWORD, address="198.51.100.23").status_code == 303

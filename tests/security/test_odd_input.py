@@ -101,3 +101,13 @@ def test_a_signed_in_organiser_gets_the_same_400_for_a_nul_in_a_console_form(sig
     event = make_event()
     response = post(client, f"/admin/events/{event.slug}/messages", {"subject": "Hello\x00", "body": NAME})
     assert response.status_code == 400
+
+
+def test_the_message_is_in_the_visitors_language(client, make_event):
+    event = make_event()
+    url = f"/events/{event.slug}/register"
+    data = registration_form_data(last_name="Ñúñez\x00", csrf_token=csrf_from(client, url))
+    response = client.post(url, data=data, headers={"Accept-Language": "fr-CH, fr;q=0.9"})
+    assert response.status_code == 400
+    assert "Le champ « last_name » contient un caractère qui ne peut pas être accepté" in response.get_data(
+        as_text=True)
