@@ -12,9 +12,9 @@ Applied centrally from `create_app`, after the blueprints are registered:
   stores counters in Redis when `REDIS_URL` is set, else in an SQLite file in the instance
   folder, so limits hold across every web process;
 * request guards: a chunked body larger than `MAX_CONTENT_LENGTH` gets 413 like any other
-  (Werkzeug would cut it silently), input that no database can store (NUL, UTF-16
-  surrogate halves) in the path, query string or a form gets a 400 page naming the field,
-  and a form post whose Origin or Referer names another site is refused.
+  (Werkzeug would cut it silently), text that no database can store (NUL, UTF-16
+  surrogate halves) never reaches one (a 400 page instead, whatever path it came by), and
+  a form post whose Origin or Referer names another site is refused.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 from werkzeug.http import parse_set_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from panel_app.core.errors import RefusedInput
-from panel_app.extensions import limiter
+from panel_app.core.errors import RefusedInput, UnstorableInput
+from panel_app.extensions import db, limiter
 
 #: No 'unsafe-inline' anywhere: injected markup cannot run script or restyle the page.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -90,8 +91,8 @@ _LIMITED_ELSEWHERE = {"zoom_webhooks.receive": "RATELIMIT_WEBHOOK"}
 
 #: Paths that check their own input and answer in their own format (Zoom's signed JSON).
 OWN_INPUT_RULES = ("/webhooks/",)
-#: What no input may carry: NUL (PostgreSQL text cannot hold it) and UTF-16 surrogate
-#: halves (no UTF-8 form).
+#: What no text sent to the database may carry: NUL (PostgreSQL text cannot hold it) and
+#: UTF-16 surrogate halves (no UTF-8 form).
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -100,7 +101,8 @@ def init_app(app: Flask) -> None:
     """Install proxy handling, request guards, security headers and endpoint rate limits on `app`."""
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)
     _install_proxy_fix(app)
-    app.before_request(refuse_unstorable_input)
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", refuse_unstorable_parameters)
     app.before_request(refuse_cross_site_posts)
     app.after_request(security_headers)
     apply_rate_limits(app)
@@ -145,25 +147,27 @@ def _read_at_most(stream, size: int) -> bytes:
     return b"".join(parts)
 
 
-def refuse_unstorable_input() -> None:
-    """Before every request: 400, with a message saying where, for a NUL or a surrogate half
-    in the path, the query string or a submitted form (names and values)."""
-    if request.path.startswith(OWN_INPUT_RULES):
-        return
-    address_message = _("The address of this page contains a character that cannot be accepted (a null "
-                        "character). Check the link you followed.")
-    if UNSTORABLE.search(request.path):
-        raise RefusedInput(address_message)
-    for name, values in request.args.lists():
-        if UNSTORABLE.search(name) or any(UNSTORABLE.search(value) for value in values):
-            raise RefusedInput(address_message)
-    if request.method in _BODY_METHODS:
-        for name, values in request.form.lists():
-            if UNSTORABLE.search(name) or any(UNSTORABLE.search(value) for value in values):
-                field = UNSTORABLE.sub("", name)[:60]
-                raise RefusedInput(_("The field “%(field)s” contains a character that cannot be accepted (a null "
-                                     "character, often left by copying and pasting). Go back, type that field "
-                                     "again and send the form once more.", field=field))
+def _unstorable(value, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return any(_unstorable(item, depth + 1) for item in value)
+    if depth < 3 and isinstance(value, dict):
+        return any(_unstorable(item, depth + 1) for item in value.values())
+    return False
+
+
+def refuse_unstorable_parameters(conn, cursor, statement, parameters, context, executemany) -> None:
+    """SQLAlchemy `before_cursor_execute` hook: no statement is sent with a NUL or a surrogate
+    half in its parameters; `UnstorableInput` (a 400 page) is raised instead.
+
+    Forms check their own fields and answer with their own messages first; this is the
+    backstop for every other way text reaches the database (an address, a query parameter,
+    a field a form does not check), on SQLite exactly as on PostgreSQL, which would refuse
+    the NUL with an error (a 500) and cannot encode the surrogate at all.
+    """
+    if _unstorable(parameters):
+        raise UnstorableInput()
 
 
 def _origin(url: str) -> str | None:

@@ -15,6 +15,11 @@ class RefusedInput(BadRequest):
     """400 whose description is a message for the visitor (translated), shown on the page."""
 
 
+class UnstorableInput(BadRequest):
+    """400: the request carried text no database can store (a NUL, a UTF-16 surrogate half).
+    Raised before the statement is sent (panel_app/security.py); the unit of work is dropped."""
+
+
 def _messages(code: int) -> tuple[str, str]:
     known = {
         400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
@@ -42,6 +47,13 @@ def register(app: Flask) -> None:
             return {"error": exc.name, "status": exc.code}, exc.code
         if isinstance(exc, RefusedInput):
             return render_error(exc.code, exc.description)
+        if isinstance(exc, UnstorableInput):
+            from panel_app.extensions import db
+
+            db.session.rollback()  # the statement was never sent; drop the rest of the unit of work too
+            return render_error(exc.code, _("What you sent contains a character that cannot be accepted (a null "
+                                            "character, often left by copying and pasting). Go back, remove it "
+                                            "and try again."))
         return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)

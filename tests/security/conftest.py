@@ -11,7 +11,7 @@ import pytest
 from panel_app.extensions import db as _db
 from panel_app.extensions import limiter
 from panel_app.queue import queue
-from tests.admin.conftest import make_user, post, signed_in  # noqa: F401  (console fixtures, shared)
+from tests.admin.conftest import count_queries, make_user, organiser, post, signed_in  # noqa: F401  (shared)
 from tests.apps import build_app
 
 
