@@ -185,11 +185,13 @@ def refuse_cross_site_posts() -> None:
     """
     if request.method not in _BODY_METHODS or request.path.startswith(OWN_INPUT_RULES):
         return
-    ours = _origin(request.host_url)
+    # This site as the request reached it, and as the public knows it (a proxy in front may
+    # present another scheme or host when PROXY_FIX_* is not set).
+    ours = {_origin(request.host_url), _origin(current_app.config["BASE_URL"])}
     origin = request.headers.get("Origin")
     referrer = request.headers.get("Referer")
-    foreign = (origin and origin != "null" and _origin(origin) != ours) or (
-        referrer and _origin(referrer) not in (None, ours))
+    foreign = (origin and origin != "null" and _origin(origin) not in ours) or (
+        referrer and _origin(referrer) not in ours | {None})
     if foreign:
         raise RefusedInput(_("This form was sent from another site, so it was not accepted. Open the page on "
                              "this site and send the form from there."))

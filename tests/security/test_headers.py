@@ -229,3 +229,15 @@ def test_a_post_from_another_site_is_refused_even_with_a_valid_token(make_isolat
 def test_a_post_naming_this_site_is_accepted(make_isolated_app):
     client = _https_app(make_isolated_app).test_client()
     assert _login_post(client, Origin=HTTPS, Referer=f"{HTTPS}/admin/login").status_code == 303
+
+
+def test_behind_a_proxy_posts_from_the_public_address_are_accepted(make_isolated_app):
+    """The app may see http://internal-name while browsers post from BASE_URL (no PROXY_FIX_*)."""
+    app = _https_app(make_isolated_app)
+    client = app.test_client()
+    page = client.get("/admin/login", base_url="http://panel-web-1:8000").get_data(as_text=True)
+    data = {"email": "maria-jose@ipu.example.org", "password": "correct horse battery staple",
+            "csrf_token": csrf_token_from(page)}
+    response = client.post("/admin/login", data=data, base_url="http://panel-web-1:8000",
+                           headers={"Origin": HTTPS, "Referer": f"{HTTPS}/admin/login"})
+    assert response.status_code == 303
