@@ -58,7 +58,9 @@ class Config:
         self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        #: Rate-limit counters: Redis when configured (shared by every machine), else an SQLite
+        #: file in the instance folder shared by every process of this machine (never per process).
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or f"sqlite:///{instance / 'ratelimit.sqlite3'}"
         self.RATELIMIT_HEADERS_ENABLED = True
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
@@ -132,6 +134,14 @@ class Config:
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE") or "Europe/Zurich"
         self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1024 * 1024, "MAX_CONTENT_LENGTH")
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+        #: Private pages send `Referrer-Policy: no-referrer`, so their form posts carry no
+        #: Referer for Flask-WTF's HTTPS referrer check; panel_app/security.py refuses posts
+        #: whose Origin or Referer names another site instead, and the token does the rest.
+        self.WTF_CSRF_SSL_STRICT = False
+        #: Console sign-ins end after this many minutes without a request...
+        self.SESSION_IDLE_MINUTES = _int(env.get("SESSION_IDLE_MINUTES"), 30, "SESSION_IDLE_MINUTES")
+        #: ...and this many hours after signing in, whatever happens.
+        self.SESSION_MAX_HOURS = _int(env.get("SESSION_MAX_HOURS"), 12, "SESSION_MAX_HOURS")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")

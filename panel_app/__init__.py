@@ -109,13 +109,7 @@ def register_extensions(app: Flask) -> None:
     locale.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "admin.login"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from panel_app.models import User
-
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.login_view = "admin.login"  # accounts are loaded by panel_app/admin/auth.py
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

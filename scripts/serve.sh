@@ -23,7 +23,9 @@ fi
 # in .venv holds their hash), so a warm start takes seconds.
 install() {
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+  # Exactly the locked versions, each checked against its hash, then the app without touching them.
+  .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 }
 install_inputs() { cat pyproject.toml requirements*.lock 2>/dev/null || true; }
 

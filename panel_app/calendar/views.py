@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, url_for
 from flask_babel import force_locale, get_locale
 
 from panel_app.calendar import builder, content
+from panel_app.events.services import SLUG_RE
 from panel_app.extensions import db
 from panel_app.mail.messages import invite_sequence
 from panel_app.models import Event, EventStatus, RegistrationStatus, utcnow
@@ -59,7 +60,9 @@ def _personal_invite(registration, token: str, method: str, locale: str):
 @bp.get("/events/<slug>/event.ics")
 def event_ics(slug: str):
     """The event without personal data (no attendee, no join link)."""
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if len(slug) <= 100 else None
+    # Only a well-formed slug reaches the database (a NUL would make PostgreSQL refuse the query).
+    well_formed = len(slug) <= 100 and SLUG_RE.match(slug) is not None
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if well_formed else None
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     locale = str(get_locale() or "en")
