@@ -58,7 +58,9 @@ class Config:
         self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
-        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        #: Rate-limit counters: Redis when configured (shared by every machine), else an SQLite
+        #: file in the instance folder shared by every process of this machine (never per process).
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or f"sqlite:///{instance / 'ratelimit.sqlite3'}"
         self.RATELIMIT_HEADERS_ENABLED = True
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
@@ -74,10 +76,11 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or "Panel registrations <noreply@localhost>"
         self.MAIL_OUTBOX_PATH = str(instance / "outbox")
         # Calendar invites and emails (see panel_app/mail/).
-        #: From: the event's organiser (the invite's ORGANIZER) with Sender: MAIL_DEFAULT_SENDER.
-        #: Set false when the SMTP relay may not send for the organiser's domain (SPF/DMARC):
-        #: then From: is MAIL_DEFAULT_SENDER and Reply-To: the organiser.
-        self.MAIL_FROM_ORGANISER = _bool(env.get("MAIL_FROM_ORGANISER"), True)
+        #: Default (false): From: is MAIL_DEFAULT_SENDER's address under the organiser's name and
+        #: Reply-To: the organiser, which passes DMARC whatever the organiser's domain publishes.
+        #: True: From: the event's organiser (the invite's ORGANIZER) with Sender: MAIL_DEFAULT_SENDER,
+        #: only for a relay allowed to send for the organiser's domain (SPF/DKIM).
+        self.MAIL_FROM_ORGANISER = _bool(env.get("MAIL_FROM_ORGANISER"), False)
         #: Claims per message before it is marked failed (exponential backoff, 1 min to 1 h).
         self.MAIL_MAX_ATTEMPTS = _int(env.get("MAIL_MAX_ATTEMPTS"), 10, "MAIL_MAX_ATTEMPTS")
         #: Reminders before each event, in hours ("24,1"; empty turns reminders off).
@@ -131,6 +134,14 @@ class Config:
         self.DEFAULT_TIMEZONE = env.get("DEFAULT_TIMEZONE") or "Europe/Zurich"
         self.MAX_CONTENT_LENGTH = _int(env.get("MAX_CONTENT_LENGTH"), 1024 * 1024, "MAX_CONTENT_LENGTH")
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch must still submit
+        #: Private pages send `Referrer-Policy: no-referrer`, so their form posts carry no
+        #: Referer for Flask-WTF's HTTPS referrer check; panel_app/security.py refuses posts
+        #: whose Origin or Referer names another site instead, and the token does the rest.
+        self.WTF_CSRF_SSL_STRICT = False
+        #: Console sign-ins end after this many minutes without a request...
+        self.SESSION_IDLE_MINUTES = _int(env.get("SESSION_IDLE_MINUTES"), 30, "SESSION_IDLE_MINUTES")
+        #: ...and this many hours after signing in, whatever happens.
+        self.SESSION_MAX_HOURS = _int(env.get("SESSION_MAX_HOURS"), 12, "SESSION_MAX_HOURS")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.BASE_URL.startswith("https://")
@@ -141,6 +152,36 @@ class Config:
 
         self.LANGUAGES = CODES
         self.TESTING = False
+        self._organisation(env, CODES)
+
+    def _organisation(self, env: dict[str, str], codes: tuple[str, ...]) -> None:
+        """Organisation identity (panel_app/organisation): the defaults the console's
+        settings page (/admin/settings) overrides. See README "Organisation identity"."""
+        from panel_app.organisation.colours import DEFAULT_COLOUR, check_brand_colour
+
+        #: Name in the default language; ORGANISATION_NAME_FR / _ES give it in other languages.
+        self.ORGANISATION_NAME = (env.get("ORGANISATION_NAME") or "").strip()
+        self.ORGANISATION_NAMES = {code: (env.get(f"ORGANISATION_NAME_{code.upper()}") or "").strip()
+                                   for code in codes}
+        self.ORGANISATION_SHORT_NAME = (env.get("ORGANISATION_SHORT_NAME") or "").strip()
+        self.ORGANISATION_CONTACT_EMAIL = (env.get("ORGANISATION_CONTACT_EMAIL") or "").strip()
+        self.ORGANISATION_WEBSITE = (env.get("ORGANISATION_WEBSITE") or "").strip()
+        #: A PNG or JPEG file (a relative path is read from the instance folder).
+        self.ORGANISATION_LOGO = (env.get("ORGANISATION_LOGO") or "").strip()
+        colour = (env.get("ORGANISATION_COLOUR") or DEFAULT_COLOUR).strip()
+        problem = check_brand_colour(colour)
+        if problem:
+            raise RuntimeError(f"ORGANISATION_COLOUR: {problem}")
+        self.ORGANISATION_COLOUR = colour.lower()
+        #: The privacy notice's data controller (default: the organisation) and its postal address.
+        self.DATA_CONTROLLER_NAME = (env.get("DATA_CONTROLLER_NAME") or "").strip()
+        self.DATA_CONTROLLER_ADDRESS = (env.get("DATA_CONTROLLER_ADDRESS") or "").strip()
+        #: Who runs the SMTP relay, named in the privacy notice (default: the MAIL_SERVER host).
+        self.PRIVACY_MAIL_PROCESSOR = (env.get("PRIVACY_MAIL_PROCESSOR") or self.MAIL_SERVER or "").strip()
+        #: At most one "your details again" email per registration in this many minutes.
+        self.DETAILS_RESEND_MINUTES = _int(env.get("DETAILS_RESEND_MINUTES"), 60, "DETAILS_RESEND_MINUTES")
+        #: Repeat registrations accepted per email address (any event), on top of RATELIMIT_REGISTER.
+        self.RATELIMIT_REGISTER_EMAIL = env.get("RATELIMIT_REGISTER_EMAIL") or "5 per hour"
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -109,13 +109,7 @@ def register_extensions(app: Flask) -> None:
     locale.register(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "admin.login"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from panel_app.models import User
-
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.login_view = "admin.login"  # accounts are loaded by panel_app/admin/auth.py
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -153,11 +147,13 @@ def register_blueprints(app: Flask) -> None:
     from panel_app.calendar.views import bp as calendar_bp
     from panel_app.extensions import csrf
     from panel_app.health import bp as health_bp
+    from panel_app.organisation.views import bp as organisation_bp
     from panel_app.privacy.views import bp as privacy_bp
-    from panel_app.registration.views import bp as registration_bp
+    from panel_app.registration import registrant_views, views  # noqa: F401  (routes attach to the blueprint)
+    from panel_app.registration.blueprint import bp as registration_bp
     from panel_app.zoom.webhooks import bp as zoom_webhooks_bp
 
-    for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp):
+    for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp, organisation_bp):
         app.register_blueprint(blueprint)
     # Zoom signs its notifications (checked in the view); a CSRF token cannot apply.
     app.register_blueprint(csrf.exempt(zoom_webhooks_bp))

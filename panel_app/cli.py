@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,7 +26,6 @@ organisations_cli = AppGroup("organisations", help="Maintain the list of parliam
 
 DEMO_SLUG = "parliamentary-solidarity"
 DEMO_ORGANISER_EMAIL = "organiser@example.org"
-DEMO_ORGANISER_PASSWORD = "demo-organiser"
 
 
 def _fail(message: str) -> None:
@@ -172,6 +172,9 @@ def register(app: Flask) -> None:
         """Load the sample panel (open for registration) and an organiser account."""
         from panel_app.registration.organisations import import_csv
 
+        if current_app.config.get("ENV_NAME") == "production":
+            _fail("demo loads sample data and a sample account: it does not run when PANEL_ENV=production")
+
         event = db.session.scalar(sa.select(Event).where(Event.slug == DEMO_SLUG))
         if event is None:
             start = next_demo_start()
@@ -208,14 +211,42 @@ def register(app: Flask) -> None:
         sample = Path(__file__).parent / "data" / "organisations_sample.csv"
         with sample.open(encoding="utf-8") as stream:
             import_csv(db.session, stream, deactivate_missing=False)
+        _demo_identity()
+        # An organiser, not an admin, with a password of its own: a published one would open
+        # every demo left running on a reachable address.
+        password = None
         if db.session.scalar(sa.select(User.id).where(User.email == DEMO_ORGANISER_EMAIL)) is None:
-            user_services.create_user(db.session, email=DEMO_ORGANISER_EMAIL, password=DEMO_ORGANISER_PASSWORD,
-                                      role=UserRole.ADMIN, actor="cli", now=utcnow())
+            password = secrets.token_urlsafe(12)
+            user_services.create_user(db.session, email=DEMO_ORGANISER_EMAIL, password=password,
+                                      role=UserRole.ORGANISER, actor="cli", now=utcnow())
         db.session.commit()
         base = current_app.config["BASE_URL"]
         click.echo(f"Sample panel: {base}/events/{event.slug}")
-        click.echo(f"Organiser console: {base}/admin/login  "
-                   f"(email {DEMO_ORGANISER_EMAIL}, password {DEMO_ORGANISER_PASSWORD})")
+        if password:
+            click.echo(f"Organiser console: {base}/admin/login  (email {DEMO_ORGANISER_EMAIL}, password {password})")
+        else:
+            click.echo(f"Organiser console: {base}/admin/login  (email {DEMO_ORGANISER_EMAIL}, with the password "
+                       f"printed when it was created; a new one: flask --app wsgi users create "
+                       f"--email {DEMO_ORGANISER_EMAIL} --password ... --role organiser)")
+
+
+DEMO_IDENTITY = {
+    "names": {"en": "Inter-Parliamentary Union", "fr": "Union interparlementaire", "es": "Unión Interparlamentaria"},
+    "short_name": "IPU",
+    "contact_email": "events@ipu.example.org",
+    "website": "https://www.ipu.example.org",
+}
+
+
+def _demo_identity() -> None:
+    """The sample organisation's name, contact and site, unless one is configured already
+    (ORGANISATION_NAME or the console's settings)."""
+    from panel_app.models import SETTINGS_ID, IdentitySettings
+    from panel_app.organisation import services as organisation
+
+    if current_app.config.get("ORGANISATION_NAME") or db.session.get(IdentitySettings, SETTINGS_ID) is not None:
+        return
+    organisation.update_settings(db.session, organisation.IdentityInput(**DEMO_IDENTITY), actor="cli", now=utcnow())
 
 
 def register_worker_command(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from panel_app.core import ratelimit_storage  # noqa: F401  (registers the sqlite:// rate-limit storage)
 from panel_app.models.base import Base
 
 db = SQLAlchemy(model_class=Base)

@@ -11,8 +11,10 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+# Exactly the locked versions, each checked against its hash (README, "Dependencies"), then
+# the app itself without touching them.
+.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements-test.lock
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 
 # Node test tools (ical.js, axe-core) from the npm registry, when Node is present.
 if command -v npm >/dev/null 2>&1; then

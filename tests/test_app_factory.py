@@ -140,3 +140,18 @@ def test_public_pages_set_no_cookie_but_the_session(client, make_event):
     for url in ("/", f"/events/{event.slug}", f"/events/{event.slug}/register", "/privacy", "/healthz"):
         set_cookies += client.get(url).headers.getlist("Set-Cookie")
     assert {c.split("=", 1)[0] for c in set_cookies} <= {"session"}
+
+
+def test_console_session_lifetimes_default_to_30_minutes_idle_and_12_hours_in_all():
+    defaults = load_config({})
+    assert (defaults.SESSION_IDLE_MINUTES, defaults.SESSION_MAX_HOURS) == (30, 12)
+    chosen = load_config({"SESSION_IDLE_MINUTES": "15", "SESSION_MAX_HOURS": "8"})
+    assert (chosen.SESSION_IDLE_MINUTES, chosen.SESSION_MAX_HOURS) == (15, 8)
+    with pytest.raises(RuntimeError, match="^SESSION_IDLE_MINUTES: expected a whole number"):
+        load_config({"SESSION_IDLE_MINUTES": "half an hour"})
+
+
+def test_rate_limits_are_shared_by_the_machines_processes_without_redis(tmp_path):
+    assert load_config({"INSTANCE_PATH": str(tmp_path)}).RATELIMIT_STORAGE_URI.startswith("sqlite:///")
+    assert load_config({"REDIS_URL": "redis://cache:6379/1"}).RATELIMIT_STORAGE_URI == "redis://cache:6379/1"
+    assert "memory://" not in load_config({}).RATELIMIT_STORAGE_URI

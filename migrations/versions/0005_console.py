@@ -23,7 +23,7 @@ down_revision = "0004_zoom_behaviour"
 branch_labels = None
 depends_on = None
 
-# A frozen copy of panel_app.core.folding.fold as it was when this revision was written, so
+# A frozen copy of panel_app.models.folding.fold as it was when this revision was written, so
 # the revision gives the same result whatever later becomes of the app's code.
 _EXTRA = str.maketrans({
     "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ŀ": "l", "ħ": "h", "ı": "i", "ŧ": "t",

@@ -2,9 +2,9 @@
 
 `auth` signs people in and holds the access rule, `common` what the concerns share;
 each concern (`events`, `registrations`, `attendance`, `dashboard`, `messages`, `users`,
-`audit`, `privacy`, `zoom`) has its views here and its rules in a services module. Importing a concern's
-views module attaches its routes to `bp` (defined in `blueprint`, which views import, so
-no module reads a half-initialised one).
+`audit`, `privacy`, `zoom`, `settings`, `speakers`) has its views here and its rules in a
+services module. Importing a concern's views module attaches its routes to `bp` (defined in
+`blueprint`, which views import, so no module reads a half-initialised one).
 """
 
 from panel_app.admin import auth, common  # noqa: F401  (sign-in, access rule, template helpers)
@@ -16,6 +16,8 @@ from panel_app.admin.events import views as events_views  # noqa: F401
 from panel_app.admin.messages import views as messages_views  # noqa: F401
 from panel_app.admin.privacy import views as privacy_views  # noqa: F401
 from panel_app.admin.registrations import views as registrations_views  # noqa: F401
+from panel_app.admin.settings import views as settings_views  # noqa: F401
+from panel_app.admin.speakers import views as speakers_views  # noqa: F401
 from panel_app.admin.users import views as users_views  # noqa: F401
 from panel_app.admin.zoom import views as zoom_views  # noqa: F401
 

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from panel_app.attendance import services
+from panel_app.core.text import error_text
 from panel_app.models import Event
 from panel_app.models.attendance import AttendanceImport, WalkIn, ZoomMeetingInstance
 from panel_app.zoom.errors import ZoomError, ZoomNotFound, ZoomRateLimited
@@ -244,10 +245,10 @@ def run_import(session: Session, client, event: Event, *, now: datetime) -> Impo
 
 
 def _retry_later(job: AttendanceImport, now: datetime, error: str, *, retry_at: datetime | None = None) -> None:
-    job.last_error = error[:2000]
+    job.last_error = error_text(error)
     if job.attempts >= MAX_ATTEMPTS:
         job.state, job.next_attempt_at = FAILED, None
-        job.last_error = f"gave up after {job.attempts} attempts: {error}"[:2000]
+        job.last_error = error_text(f"gave up after {job.attempts} attempts: {error}")
     else:
         job.state = PENDING
         job.next_attempt_at = max(retry_at or now, now + retry_delay(job.attempts))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parseaddr
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -38,20 +37,19 @@ def uid_domain(base_url: str) -> str:
 
 
 def registration_uid(registration, domain: str) -> str:
-    """The UID of a registration's calendar entry; stable for the registration's lifetime."""
-    return f"registration-{registration.id}.event-{registration.event_id}@{domain}"
+    """The UID of a registration's calendar entry; stable for the registration's lifetime.
+
+    Its local part is a random key stored on the row, not the row number, so a restored
+    database or another deployment on the same host never reuses a UID that is already in
+    someone's calendar (RFC 5545 §3.8.4.7: UIDs must be globally unique).
+    """
+    key = registration.calendar_uid or f"registration-{registration.id}.event-{registration.event_id}"
+    return f"{key}@{domain}"
 
 
 def event_uid(event, domain: str) -> str:
-    return f"event-{event.id}@{domain}"
-
-
-def organiser_mailbox(event, default_sender: str) -> tuple[str, str]:
-    """(display name, address) of the event's organiser, falling back to the default sender."""
-    if event.organiser_email:
-        return one_line(event.organiser_name), event.organiser_email.strip()
-    name, address = parseaddr(default_sender)
-    return one_line(event.organiser_name or name), address
+    """The UID of the public event.ics (random key stored on the event, see `registration_uid`)."""
+    return f"{event.calendar_uid or f'event-{event.id}'}@{domain}"
 
 
 @dataclass(frozen=True)
@@ -234,10 +232,20 @@ def _shared_parts(method: str, zone_name: str, starts_at: datetime, ends_at: dat
     return head + "BEGIN:VEVENT\r\n" + vevent_lines[:dtend_end], vevent_lines[dtend_end:]
 
 
-def public_event(event, *, dtstamp: datetime, summary: str, description: str, page_url: str, domain: str) -> bytes:
-    """The event as .ics without personal data (no attendee, no join link): METHOD:PUBLISH."""
+def public_event(event, *, dtstamp: datetime, summary: str, description: str, page_url: str, domain: str,
+                 organiser: tuple[str, str] | None = None) -> bytes:
+    """The event as .ics without personal data (no attendee, no join link): METHOD:PUBLISH.
+
+    `organiser` (display name, address) becomes ORGANIZER, so calendars show who runs the
+    panel and where to write; RFC 5546 §3.2.1 lists ORGANIZER as required in a PUBLISH.
+    """
     cal = _calendar("PUBLISH")
     vevent = Event()
+    if organiser and organiser[1]:
+        organizer = vCalAddress(f"mailto:{organiser[1]}")
+        if organiser[0]:
+            organizer.params["CN"] = vText(one_line(organiser[0]))
+        vevent.add("ORGANIZER", organizer)
     vevent.add("UID", event_uid(event, domain))
     vevent.add("SEQUENCE", int(event.calendar_sequence or 0))
     vevent.add("DTSTAMP", dtstamp.astimezone(timezone.utc).replace(microsecond=0))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 
 from panel_app.calendar import builder, content
+from panel_app.events.services import SLUG_RE
 from panel_app.extensions import db
 from panel_app.mail.messages import invite_sequence
 from panel_app.models import Event, EventStatus, RegistrationStatus, utcnow
@@ -43,7 +44,12 @@ def personal_invite(token: str):
         abort(404)
     language = registration.communication_language
     locale = language if language in current_app.config["LANGUAGES"] else "en"
-    manage = f"{current_app.config['BASE_URL']}/registrations/{token}"
+    with force_locale(locale):
+        return _personal_invite(registration, token, method, locale)
+
+
+def _personal_invite(registration, token: str, method: str, locale: str):
+    manage = f"{current_app.config['BASE_URL']}/registrations/{token}" if method == "REQUEST" else None
     sequence = invite_sequence(db.session, registration, content.fingerprint(registration, method))
     data = content.registration_ics(
         registration, method=method, sequence=sequence, dtstamp=utcnow(), locale=locale, manage=manage
@@ -54,7 +60,9 @@ def personal_invite(token: str):
 @bp.get("/events/<slug>/event.ics")
 def event_ics(slug: str):
     """The event without personal data (no attendee, no join link)."""
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if len(slug) <= 100 else None
+    # Only a well-formed slug reaches the database (a NUL would make PostgreSQL refuse the query).
+    well_formed = len(slug) <= 100 and SLUG_RE.match(slug) is not None
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if well_formed else None
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     locale = str(get_locale() or "en")
@@ -67,6 +75,7 @@ def event_ics(slug: str):
         description=f"{description}\n\n{page_url}" if description else page_url,
         page_url=page_url,
         domain=builder.uid_domain(current_app.config["BASE_URL"]),
+        organiser=content.organiser(event, locale),
     )
     return _ics_response(data, f"{event.slug}.ics", private=False)
 

@@ -6,14 +6,19 @@ vobject misread (a 15:00 CEST panel shows at 16:00), and Outlook only understand
 RRULE-based definitions. Exchange itself writes one STANDARD and one DAYLIGHT component,
 each with `RRULE:FREQ=YEARLY;BYMONTH=..;BYDAY=..`; we write the same shape.
 
-How: find every offset change of the zone in a window around the event (from 1 January of
-the year before it to 31 December of the year after, so an event near a DST switch or in
-the southern hemisphere has the rules on both sides). Transitions are found by sampling
+How: find every offset change of the zone in a window around the event (from 1 January two
+years before it to 31 December of the year after, so an event near a DST switch or in the
+southern hemisphere has the rules on both sides, and every rule has already repeated at least
+once before the event: ts-ics (a TypeScript parser) drops a rule's first occurrence, its
+DTSTART, so with rules starting only the year before it read a January or late-March event
+in Geneva as summer time). Transitions are found by sampling
 zoneinfo every 12 hours and bisecting to the second, so dates after 2038 work too (zoneinfo
 continues with the zone's POSIX rule). Transitions are grouped by observance (offsets and
 name); each run of consecutive years following the same "nth/last weekday of month at
 this wall time" rule becomes one component with a yearly RRULE (open-ended when the rule
-is still in force at the end of the window, else with UNTIL). Anything irregular (a rule
+is still in force at the end of the window, else with UNTIL one day after its last change,
+never exactly on it: RFC 5545 makes UNTIL inclusive, but parsers that compare it with the
+local DTSTART, or treat it as exclusive, would drop that last change). Anything irregular (a rule
 change, a one-off shift) becomes a component with a single DTSTART, never an RDATE list.
 When no transition precedes the event inside the window, a no-op observance anchors the
 offset at the window's start, so every parser knows the offset before the first change.
@@ -32,6 +37,10 @@ from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 #: Offsets never change twice within this span, so sampling at it finds every transition.
 _SAMPLE_STEP = timedelta(hours=12)
+#: How far past a rule's last change its UNTIL is put (see the module docstring).
+_UNTIL_MARGIN = timedelta(days=1)
+#: Years of rules written before the event's year (see the module docstring).
+_YEARS_BEFORE = 2
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,9 @@ def _vtimezone_text(zone_name: str, first_year: int, last_year: int, event_start
                         "BYDAY": _byday([t.local_onset for t in run])}
                 ongoing = index == len(runs) - 1 and run[-1].local_onset.year == last_year
                 if not ongoing:
-                    rule["UNTIL"] = run[-1].at_utc.replace(tzinfo=timezone.utc)
+                    # A day later changes nothing for the rule (its next date is a year away)
+                    # and keeps the last change inside UNTIL for every reading of it.
+                    rule["UNTIL"] = run[-1].at_utc.replace(tzinfo=timezone.utc) + _UNTIL_MARGIN
                 sub.add("RRULE", rule)
             components.append((first.at_utc, sub))
     for _, sub in sorted(components, key=lambda item: item[0]):
@@ -196,7 +207,7 @@ def vtimezone(zone_name: str, starts_at: datetime, ends_at: datetime | None = No
     """A VTIMEZONE for `zone_name` valid around an event from `starts_at` to `ends_at` (UTC)."""
     ends_at = ends_at or starts_at
     zone = ZoneInfo(zone_name)
-    first_year = starts_at.astimezone(zone).year - 1
+    first_year = starts_at.astimezone(zone).year - _YEARS_BEFORE
     last_year = ends_at.astimezone(zone).year + 1
     # Cache per (zone, window, and whether a transition precedes the event): bursts of
     # invites for one event build it once.

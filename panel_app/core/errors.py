@@ -6,9 +6,18 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+
+class RefusedInput(BadRequest):
+    """400 whose description is a message for the visitor (translated), shown on the page."""
+
+
+class UnstorableInput(BadRequest):
+    """400: the request carried text no database can store (a NUL, a UTF-16 surrogate half).
+    Raised before the statement is sent (panel_app/security.py); the unit of work is dropped."""
 
 
 def _messages(code: int) -> tuple[str, str]:
@@ -26,9 +35,9 @@ def _messages(code: int) -> tuple[str, str]:
     return known.get(code, (_("Something went wrong"), _("Please try again in a moment.")))
 
 
-def render_error(code: int):
-    title, message = _messages(code)
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+def render_error(code: int, message: str | None = None):
+    title, default_message = _messages(code)
+    return render_template("errors/error.html", code=code, title=title, message=message or default_message), code
 
 
 def register(app: Flask) -> None:
@@ -36,6 +45,15 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if request.path.startswith("/webhooks/") or request.path.startswith("/api/"):
             return {"error": exc.name, "status": exc.code}, exc.code
+        if isinstance(exc, RefusedInput):
+            return render_error(exc.code, exc.description)
+        if isinstance(exc, UnstorableInput):
+            from panel_app.extensions import db
+
+            db.session.rollback()  # the statement was never sent; drop the rest of the unit of work too
+            return render_error(exc.code, _("What you sent contains a character that cannot be accepted (a null "
+                                            "character, often left by copying and pasting). Go back, remove it "
+                                            "and try again."))
         return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, session
 from flask.signals import before_render_template, template_rendered
 
-from panel_app.models import Event, Registration, RegistrationStatus
+from panel_app.models import SETTINGS_ID, Event, EventSpeaker, IdentitySettings, Registration, RegistrationStatus
 
 #: Enough for every event x language x a few query strings; each entry is ~10-30 kB.
 MAX_ENTRIES = 512
@@ -149,6 +149,22 @@ _CONFIRMED_SEATS = (
     .label("seats_taken")
 )
 
+#: The console's organisation settings: every public page shows them in its header and footer.
+_IDENTITY_VERSION = (
+    sa.select(IdentitySettings.version).where(IdentitySettings.id == SETTINGS_ID).scalar_subquery()
+    .label("identity_version")
+)
+
+#: The event's speakers: how many, and when one last changed (an edit, a removal changes the count).
+_SPEAKERS_COUNT = (
+    sa.select(sa.func.count()).select_from(EventSpeaker).where(EventSpeaker.event_id == Event.id)
+    .correlate(Event).scalar_subquery().label("speakers_count")
+)
+_SPEAKERS_CHANGED = (
+    sa.select(sa.func.max(EventSpeaker.updated_at)).where(EventSpeaker.event_id == Event.id)
+    .correlate(Event).scalar_subquery().label("speakers_changed_at")
+)
+
 
 def _hashable(value):
     return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
@@ -171,12 +187,16 @@ def _autocommit(engine: sa.Engine) -> sa.Engine:
 
 
 def event_page_state(engine: sa.Engine, slug: str):
-    """What the public pages of event `slug` show, in one query: the event's shown columns
-    and `seats_taken` (confirmed registrations). None when no event has that slug.
+    """What the public pages of event `slug` show, in one query: the event's shown columns,
+    `seats_taken` (confirmed registrations), `identity_version` (the organisation settings') and
+    `speakers_count` / `speakers_changed_at`.
+    None when no event has that slug.
 
     A single read needs no transaction: in autocommit there is no BEGIN before it nor
     ROLLBACK after it (two round trips on PostgreSQL), and a page served from the memo never
     opens the request's session at all.
     """
     with _autocommit(engine).connect() as connection:
-        return connection.execute(sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS).where(Event.slug == slug)).one_or_none()
+        query = sa.select(*_SHOWN_COLUMNS, _CONFIRMED_SEATS, _IDENTITY_VERSION, _SPEAKERS_COUNT, _SPEAKERS_CHANGED)
+        query = query.where(Event.slug == slug)
+        return connection.execute(query).one_or_none()

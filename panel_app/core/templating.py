@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 
 from panel_app.core import languages
-from panel_app.events.timefmt import event_time, format_instant
+from panel_app.events.timefmt import babel_locale, event_time, format_instant
+from panel_app.organisation.services import Identity, fallback_identity, identity
 from panel_app.registration.countries import country_name
+
+log = logging.getLogger(__name__)
 
 #: Languages named in the reader's language (defined once in `core.languages`).
 LANGUAGE_NAMES = languages.NAMES
@@ -53,6 +58,20 @@ def _locale() -> str:
 
 def register(app: Flask) -> None:
     @app.template_global()
+    def organisation() -> Identity:
+        """The organisation's identity in the page's language (header, footer, notices)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from panel_app.extensions import db
+
+        locale = _locale()
+        try:
+            return identity(db.session, locale)
+        except SQLAlchemyError:  # an error page while the database is down must still render
+            log.warning("organisation settings unavailable; showing the environment's identity", exc_info=True)
+            return fallback_identity(locale)
+
+    @app.template_global()
     def event_time_for(event, locale: str | None = None):
         """Schedule pieces of `event` in its own zone, for the page's language."""
         return event_time(event.starts_at, event.ends_at, event.timezone, locale or _locale())
@@ -90,6 +109,45 @@ def register(app: Flask) -> None:
         if instant is None:
             return ""
         return format_instant(instant.astimezone(event.zone), _locale())
+
+    @app.template_global()
+    def online_line(event) -> str:
+        """'Online on Zoom with interpretation in English, French and Spanish', in the page's language."""
+        from babel import Locale
+        from babel.lists import format_list
+        from flask_babel import gettext
+
+        locale = babel_locale(_locale())  # international English: no serial comma
+        names = Locale.parse(locale).languages
+        spoken = [names.get(code, code) for code in event.languages]
+        if len(spoken) == 1:
+            return gettext("Online on Zoom, in %(language)s", language=spoken[0])
+        return gettext("Online on Zoom with interpretation in %(languages)s",
+                       languages=format_list(spoken, locale=locale))
+
+    @app.template_global()
+    def affiliation_name(code: str) -> str:
+        from panel_app.registration.forms import AFFILIATION_LABELS  # the forms import this module
+
+        return str(AFFILIATION_LABELS.get(code, code))
+
+    @app.template_global()
+    def role_name(code: str) -> str:
+        from panel_app.registration.forms import ROLE_LABELS
+
+        return str(ROLE_LABELS.get(code, code))
+
+    @app.template_global()
+    def registration_deadline(event):
+        """When registration closes: the organisers' deadline, else the start of the panel."""
+        return event.registration_closes_at or event.starts_at
+
+    @app.template_filter("url_host")
+    def url_host(url: str) -> str:
+        """'https://www.ipu.org/events' -> 'www.ipu.org' (a link's readable text)."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(url).netloc or url
 
     @app.template_filter("country_name")
     def country_name_filter(code: str) -> str:

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_timezone, get_timezone_location
+from babel.support import NullTranslations, Translations
+
+_TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def N_(message: str) -> str:  # noqa: N802  (marks a message for extraction; translated in `_text`)
+    return message
+
+
+#: How a zone is named: by its IANA city, in the reader's language ("Zurich time", "heure de Zurich").
+ZONE_LABEL = N_("%(city)s time")
+
+
+@lru_cache(maxsize=8)
+def _catalog(locale: str) -> NullTranslations:
+    return Translations.load(str(_TRANSLATIONS), [locale]) if locale != "en" else NullTranslations()
+
+
+def _text(message: str, locale: str) -> str:
+    """`message` in `locale`, from the app's catalogs (works outside a request, e.g. in mail jobs)."""
+    return _catalog(locale.split("_")[0]).gettext(message)
 
 
 def utc_offset_label(offset: timedelta) -> str:
@@ -31,6 +54,22 @@ def zone_abbreviation(local: datetime) -> str:
     return utc_offset_label(local.utcoffset() or timedelta(0))
 
 
+def zone_label(zone_name: str, locale: str = "en") -> str:
+    """The zone named by its city in `locale`: 'Zurich time', 'heure de Zurich', 'hora de Zúrich'.
+
+    The rule: the IANA zone's own city (the last part of its name), as CLDR writes it in that
+    language (Babel's `get_timezone_location`). Zones without a city (UTC, Etc/GMT+3) are named
+    by themselves.
+    """
+    if "/" not in zone_name or zone_name.startswith("Etc/"):
+        return zone_name
+    try:
+        city = get_timezone_location(get_timezone(zone_name), babel_locale(locale), return_city=True)
+    except LookupError:
+        city = zone_name.rsplit("/", 1)[-1].replace("_", " ")
+    return _text(ZONE_LABEL, locale) % {"city": city}
+
+
 @dataclass(frozen=True)
 class EventTime:
     """Pieces of an event's schedule as shown to a reader in `locale`."""
@@ -44,12 +83,28 @@ class EventTime:
     timezone: str
     starts_at_utc: str  # ISO 8601, for <time datetime> and the local-time script
     ends_at_utc: str
+    #: The end's own abbreviation and offset: they differ from the start's when the event
+    #: spans a daylight-saving change (01:30 CET – 03:30 CEST).
+    end_abbreviation: str = ""
+    end_offset: str = ""
+    #: 'Zurich time' (see `zone_label`).
+    zone_label: str = ""
+    #: UTC offsets in minutes at the start and the end (the local-time script compares them).
+    offset_minutes: int = 0
+    end_offset_minutes: int = 0
+
+    @property
+    def crosses_offset_change(self) -> bool:
+        return bool(self.end_offset) and self.end_offset != self.offset
 
     @property
     def summary(self) -> str:
         end = f"{self.end_date}, {self.end}" if self.end_date else self.end
         # A spaced en dash: French times contain spaces ("15 h 00 – 16 h 30"), and the
         # spaced form reads well in English and Spanish too.
+        if self.crosses_offset_change:
+            return (f"{self.date}, {self.start} {self.abbreviation} ({self.offset}) – "
+                    f"{end} {self.end_abbreviation} ({self.end_offset})")
         return f"{self.date}, {self.start} – {end} {self.abbreviation} ({self.offset})"
 
 
@@ -88,6 +143,11 @@ def event_time(starts_at: datetime, ends_at: datetime, zone_name: str, locale: s
         timezone=zone_name,
         starts_at_utc=starts_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
         ends_at_utc=ends_at.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        end_abbreviation=zone_abbreviation(end),
+        end_offset=utc_offset_label(end.utcoffset() or timedelta(0)),
+        zone_label=zone_label(zone_name, locale),
+        offset_minutes=int((start.utcoffset() or timedelta(0)).total_seconds() // 60),
+        end_offset_minutes=int((end.utcoffset() or timedelta(0)).total_seconds() // 60),
     )
 
 

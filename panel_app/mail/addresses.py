@@ -1,4 +1,4 @@
-"""Mailboxes and address headers (From, Sender, To, Reply-To).
+"""Mailboxes and address headers (From, Sender, To, Reply-To), and the Message-ID.
 
 `mailbox` accepts exactly one valid mailbox: a display name such as "Amina\\r\\nBcc: x@evil"
 is flattened to one line, and anything that does not parse as a single mailbox is refused
@@ -18,7 +18,11 @@ from __future__ import annotations
 import base64
 import re
 from email.headerregistry import Address
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from panel_app.models import Notification
 
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u0085]+")
 
@@ -132,3 +136,34 @@ def _word(chunk: list[str], use_q: bool) -> str:
     if use_q:
         return f"=?utf-8?q?{''.join(chunk)}?="
     return f"=?utf-8?b?{base64.b64encode(''.join(chunk).encode('utf-8')).decode('ascii')}?="
+
+
+def message_id(notification: Notification, domain: str) -> str:
+    """The same Message-ID on every attempt, so a duplicate after a crash is recognisable.
+
+    Its local part is the row's random key, never the row number alone, so a restored
+    database or another deployment never reuses an identifier a mail client has already
+    seen (RFC 5322 §3.6.4: a Message-ID must be unique to one message).
+    """
+    key = notification.message_key or f"notification-{notification.id}.registration-{notification.registration_id}"
+    return f"<{key}@{domain}>"
+
+
+def sender_headers(event, config, organiser: tuple[str, str]) -> dict:
+    """From/Sender/Reply-To for mail about `event`; `organiser` is (name, address) in the
+    reader's language.
+
+    By default From: is the mail system's own address (MAIL_DEFAULT_SENDER) under the
+    organiser's name, and Reply-To: the organiser: receiving servers check From:'s domain
+    against SPF/DKIM (DMARC, RFC 7489 §3.1, https://www.rfc-editor.org/rfc/rfc7489), so an
+    organiser address whose domain publishes "p=reject" would otherwise lose invites.
+    MAIL_FROM_ORGANISER=true puts the organiser in From: and the system in Sender: (for
+    relays allowed to send for the organiser's domain).
+    """
+    default = config["MAIL_DEFAULT_SENDER"]
+    default_name, default_address = parseaddr(default)
+    name, address = organiser
+    if event.organiser_email and config.get("MAIL_FROM_ORGANISER"):
+        return {"from_": (name, address), "sender": default, "reply_to": None}
+    reply_to = (name, address) if address and address.lower() != default_address.lower() else None
+    return {"from_": (name or default_name, default_address), "sender": None, "reply_to": reply_to}

@@ -11,7 +11,7 @@ import re
 import secrets
 from types import SimpleNamespace
 
-from flask import render_template
+from flask import current_app, render_template
 from markupsafe import escape
 
 #: Per-process random marker for the personal values in cached email bodies: nobody can
@@ -25,8 +25,8 @@ def _slot(name: str) -> str:
     return f"{_SLOT}{name}Z"
 
 
-def skeletons(shared: dict, locale: str, *, join_url: bool, manage_url: bool, links: bool,
-              has_invite: bool) -> tuple[str, str]:
+def skeletons(shared: dict, locale: str, *, brand, join_url: bool, personal_link: bool, manage_url: bool,
+              links: bool, has_invite: bool) -> tuple[str, str]:
     """The text and HTML bodies rendered once with markers where the personal values go.
 
     The markers are letters and digits only, which neither HTML escaping nor translation
@@ -36,20 +36,42 @@ def skeletons(shared: dict, locale: str, *, join_url: bool, manage_url: bool, li
     context = {
         "registration": SimpleNamespace(full_name=_slot("name")),
         "event": shared["event"],
+        "kind": shared["kind"],
         "title": shared["title"],
+        "subject": shared["subject"],
         "times": shared["times"],
         "paragraphs": shared["paragraphs"],
         "language": shared["language"],
+        "event_url": shared["event_url"],
         "join_url": _slot("join_url") if join_url else None,
+        "personal_link": personal_link,
         "manage_url": _slot("manage_url") if manage_url else None,
         "links": SimpleNamespace(google=_slot("google"), outlook_com=_slot("outlook_com"),
                                  office_365=_slot("office_365"), ics=_slot("ics")) if links else None,
         "organiser_name": shared["organiser_name"],
         "has_invite": has_invite,
+        "brand": brand,
         "lang": locale,
     }
     return (render_template("emails/registration.txt", **context),
             render_template("emails/registration.html", **context))
+
+
+def group_bodies(*, event, subject: str, body: str, locale: str, brand, organiser_name: str) -> tuple[str, str]:
+    """Text and HTML of an organiser's message to a group: their text as written (paragraphs
+    at blank lines, line breaks kept), in the shared layout."""
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", body.replace("\r\n", "\n")) if p.strip()]
+    context = {
+        "subject": subject,
+        "body": body.strip("\n"),
+        "paragraphs": paragraphs,
+        "title": event.localized("title", locale),
+        "event_url": f"{current_app.config['BASE_URL']}/events/{event.slug}",
+        "organiser_name": organiser_name,
+        "brand": brand,
+        "lang": locale,
+    }
+    return render_template("emails/group.txt", **context), render_template("emails/group.html", **context)
 
 
 def fill(skeleton: tuple[str, str], personal: dict) -> tuple[str, str]:

@@ -27,7 +27,13 @@ from panel_app.mail.addresses import address_header, mailbox, one_line
 
 #: Messages built with the email package keep the address headers exactly as
 #: `address_header` folded them (the generator would otherwise refold long lines).
-POLICY = SMTP.clone(refold_source="none")
+#: Bodies are 7-bit (quoted-printable or base64 when not ASCII): a relay that does not
+#: announce 8BITMIME must not get 8-bit data ("SMTP Service Extension for 8-bit MIME
+#: Transport", RFC 6152 §3, https://www.rfc-editor.org/rfc/rfc6152), and messages are built
+#: before any relay is known (and kept as outbox files).
+POLICY = SMTP.clone(refold_source="none", cte_type="7bit")
+#: Body encoding rules for parts (no header folding involved).
+_PARTS = SMTP.clone(cte_type="7bit")
 
 
 def _base(*, to, subject: str, from_=None, sender=None, reply_to=None, message_id: str | None = None) -> EmailMessage:
@@ -109,7 +115,7 @@ def invitation_message(*, to, subject: str, text: str, html: str, ics: bytes | N
         body, boundary = _multipart([text_part, html_part])
         head.append(b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary=\"" + boundary + b"\"\r\n")
     else:
-        cte, payload = _encode_text(ics.decode("utf-8"), "utf-8", None, SMTP)
+        cte, payload = _encode_text(ics.decode("utf-8"), "utf-8", None, _PARTS)
         calendar_part = (b"Content-Transfer-Encoding: " + cte.encode() + b"\r\nContent-Type: text/calendar; "
                          b"charset=\"utf-8\"; method=\"" + method.encode() + b"\"\r\n\r\n" + _wire(payload))
         inner, inner_boundary = _multipart([text_part, html_part, calendar_part])
@@ -204,7 +210,7 @@ def _wire(payload: str) -> bytes:
 
 
 def _text_part(subtype: str, text: str) -> bytes:
-    cte, payload = _encode_text(text, "utf-8", None, SMTP)
+    cte, payload = _encode_text(text, "utf-8", None, _PARTS)
     return (b"Content-Type: text/" + subtype.encode() + b"; charset=\"utf-8\"\r\nContent-Transfer-Encoding: "
             + cte.encode() + b"\r\n\r\n" + _wire(payload))
 
@@ -239,13 +245,13 @@ def _invitation_email(*, to, subject: str, text: str, html: str, ics: bytes | No
         return message
 
     ics_text = ics.decode("utf-8")
-    alternative = EmailMessage(policy=SMTP)
+    alternative = EmailMessage(policy=_PARTS)
     alternative.set_content(text)
     alternative.add_alternative(html, subtype="html")
     alternative.add_alternative(ics_text, subtype="calendar", charset="utf-8", params={"method": method})
     message.make_mixed()
     message.attach(alternative)
-    attachment = EmailMessage(policy=SMTP)
+    attachment = EmailMessage(policy=_PARTS)
     attachment.set_content(ics, maintype="application", subtype="ics", disposition="attachment",
                            filename="invite.ics", params={"name": "invite.ics"})
     message.attach(attachment)

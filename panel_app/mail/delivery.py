@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from panel_app.core.text import error_text
 from panel_app.mail import groups, invite_state, messages
 from panel_app.mail.sender import PermanentMailError, get_sender
 from panel_app.models import Notification, NotificationState
@@ -266,7 +267,7 @@ def _fail_attempt(session: Session, notification: Notification, token: int, erro
     budget = int(config.get("MAIL_MAX_ATTEMPTS") or 10)
     give_up = permanent or token >= budget
     next_at = None if give_up else now + backoff(token)
-    error = error[:2000]
+    error = error_text(error)
     values = {"last_error": error}
     if give_up:
         values["state"] = NotificationState.FAILED

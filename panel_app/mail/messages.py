@@ -7,6 +7,7 @@ no longer makes sense (an invite for a registration cancelled meanwhile) is skip
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from panel_app.calendar import builder, content
 from panel_app.events.timefmt import event_time
-from panel_app.mail import bodies
-from panel_app.mail.compose import invitation_message, simple_message
+from panel_app.mail import bodies, branding
+from panel_app.mail.addresses import message_id, sender_headers
+from panel_app.mail.compose import invitation_message
 from panel_app.mail.texts import subject_and_intro
 from panel_app.models import (
     CANCEL_KINDS,
@@ -102,21 +104,6 @@ def _sequence_for(registration, fingerprint: str, previous: Notification | None)
     return max(base, previous.sequence_sent + 1)
 
 
-def message_id(notification: Notification, domain: str) -> str:
-    """The same Message-ID on every attempt, so a duplicate after a crash is recognisable."""
-    return f"<notification-{notification.id}.registration-{notification.registration_id}@{domain}>"
-
-
-def sender_headers(event, config) -> dict:
-    """From/Sender/Reply-To for mail about `event` (see MAIL_FROM_ORGANISER in config.py)."""
-    organiser_name, organiser_address = builder.organiser_mailbox(event, config["MAIL_DEFAULT_SENDER"])
-    default = config["MAIL_DEFAULT_SENDER"]
-    if event.organiser_email and config.get("MAIL_FROM_ORGANISER", True):
-        return {"from_": (organiser_name, organiser_address), "sender": default, "reply_to": None}
-    reply_to = (organiser_name, organiser_address) if event.organiser_email else None
-    return {"from_": default, "sender": None, "reply_to": reply_to}
-
-
 class BatchCache:
     """What the messages of one batch share, computed once per batch.
 
@@ -179,9 +166,9 @@ def render_batch(session: Session, notifications: list[Notification], *, now: da
             if not still_relevant(notification, now):
                 results.append(None)
             elif notification.kind == K.GROUP_MESSAGE:
-                results.append(_render_group(notification, config))
+                results.append(_render_group(session, notification, config=config, cache=cache))
             else:
-                results.append(_render_one(notification, now=now, config=config, cache=cache))
+                results.append(_render_one(session, notification, now=now, config=config, cache=cache))
         except Exception as exc:
             if on_error is None:
                 raise
@@ -190,31 +177,56 @@ def render_batch(session: Session, notifications: list[Notification], *, now: da
     return results
 
 
-def _render_group(notification: Notification, config) -> Rendered:
-    """An organiser's message: their subject and text as written, replies to the organiser."""
+def _locale(registration, config) -> str:
+    language = registration.communication_language
+    return language if language in config["LANGUAGES"] else "en"
+
+
+def _organiser(session: Session, event, locale: str, config, cache: BatchCache) -> tuple[str, str]:
+    return cache.get(("organiser", _event_key(event), locale),
+                     lambda: content.organiser(event, locale, config, session))
+
+
+def _render_group(session: Session, notification: Notification, *, config, cache: BatchCache) -> Rendered:
+    """An organiser's message: their subject and text as written, in the shared layout, in
+    the recipient's language; replies go to the organiser."""
     message = notification.group_message
     registration = notification.registration
     event = registration.event
-    email = simple_message(
-        to=(registration.full_name, registration.email), subject=message.subject, text=message.body,
-        from_=config["MAIL_DEFAULT_SENDER"], reply_to=event.organiser_email or None,
-        message_id=message_id(notification, builder.uid_domain(config["BASE_URL"])),
+    locale = _locale(registration, config)
+    with force_locale(locale):
+        organiser = _organiser(session, event, locale, config, cache)
+        body_text, body_html = cache.get(
+            ("group", message.id, message.subject, message.body, _event_key(event), locale),
+            lambda: bodies.group_bodies(event=event, subject=message.subject, body=message.body, locale=locale,
+                                        brand=cache.get(("brand", locale),
+                                                        lambda: branding.brand(session, locale, config)),
+                                        organiser_name=organiser[0]),
+        )
+    email = invitation_message(
+        to=(registration.full_name, registration.email), subject=message.subject, text=body_text, html=body_html,
+        ics=None, method=None, message_id=message_id(notification, builder.uid_domain(config["BASE_URL"])),
+        language=locale, **sender_headers(event, config, organiser),
     )
     return Rendered(message=email, method=None, sequence=None, fingerprint=None)
 
 
 def _event_key(event) -> tuple:
     # Every event field a message shows; part of each shared value's cache key.
-    return (event.id, event.starts_at, event.ends_at, event.timezone, event.title, event.description,
+    return (event.id, event.slug, event.starts_at, event.ends_at, event.timezone, event.title, event.description,
             repr(event.translations), event.status, event.join_url, event.organiser_name, event.organiser_email,
             event.calendar_sequence)
 
 
-def _render_one(notification: Notification, *, now: datetime, config, cache: BatchCache) -> Rendered:
+def _details_key(notification: Notification) -> str:
+    return json.dumps(notification.details or {}, sort_keys=True)
+
+
+def _render_one(session: Session, notification: Notification, *, now: datetime, config,
+                cache: BatchCache) -> Rendered:
     registration = notification.registration
     event = registration.event
-    language = registration.communication_language
-    locale = language if language in config["LANGUAGES"] else "en"
+    locale = _locale(registration, config)
     kind = notification.kind
     previous = cache.last_sent(registration.id)
     method = None
@@ -223,31 +235,40 @@ def _render_one(notification: Notification, *, now: datetime, config, cache: Bat
     elif kind in CANCEL_KINDS and (registration.invite_sequence is not None or previous is not None):
         method = "CANCEL"
     event_key = _event_key(event)
+    details_key = _details_key(notification)
+    event_live = event.status != EventStatus.CANCELLED
 
     with force_locale(locale):
-        shared = cache.get(("shared", event_key, locale, kind, registration.language),
-                           lambda: _shared(event, locale, kind, registration.language, config))
+        organiser = _organiser(session, event, locale, config, cache)
+        shared = cache.get(("shared", event_key, locale, kind, registration.language, details_key),
+                           lambda: _shared(event, locale, kind, registration.language, notification.details,
+                                           organiser, config))
+        brand = cache.get(("brand", locale), lambda: branding.brand(session, locale, config))
+        invite_shared = cache.get(("invite_text", event_key, locale, registration.language),
+                                  lambda: content.shared_invite_text(registration, locale))
         manage = content.manage_url(registration, config)
         ics = sequence = fingerprint = None
-        show_links = registration.status == RegistrationStatus.CONFIRMED and event.status != EventStatus.CANCELLED
-        text = None
-        if method or show_links:
-            text = content.invite_text(registration, manage=manage, locale=locale,
-                                       shared=cache.get(("invite_text", event_key, locale, registration.language),
-                                                        lambda: content.shared_invite_text(registration, locale)))
+        confirmed = registration.status == RegistrationStatus.CONFIRMED and event_live
         if method:
+            text = content.invite_text(registration, manage=manage if method == "REQUEST" else None, locale=locale,
+                                       shared=invite_shared)
             fingerprint = content.fingerprint(registration, method)
             sequence = _sequence_for(registration, fingerprint, previous)
             ics = content.registration_ics(registration, method=method, sequence=sequence, dtstamp=now,
-                                           locale=locale, manage=manage, config=config, text=text)
-        links = (content.registration_links(registration, manage=manage, locale=locale, text=text)
-                 if show_links else None)
-        join_url = registration.join_url if show_links else None
-        manage_shown = manage if registration.is_active else None
+                                           locale=locale, manage=manage, config=config, text=text,
+                                           organiser_mailbox=organiser, session=session)
+        links = (content.registration_links(registration, manage=manage, locale=locale, shared=invite_shared,
+                                            config=config) if confirmed else None)
+        join_url = registration.join_url if confirmed else None
+        personal_link = bool(join_url) and content.is_personal_link(registration)
+        # The private page lets people see, change or cancel their seat: not offered once
+        # the registration or the whole event is cancelled.
+        manage_shown = manage if registration.is_active and event_live else None
         skeleton = cache.get(
-            ("bodies", event_key, locale, kind, registration.language, bool(join_url), bool(manage_shown),
-             links is not None, method),
-            lambda: bodies.skeletons(shared, locale, join_url=bool(join_url), manage_url=bool(manage_shown),
+            ("bodies", event_key, locale, kind, registration.language, details_key, bool(join_url), personal_link,
+             bool(manage_shown), links is not None, method),
+            lambda: bodies.skeletons(shared, locale, brand=brand, join_url=bool(join_url),
+                                     personal_link=personal_link, manage_url=bool(manage_shown),
                                      links=links is not None, has_invite=method == "REQUEST"),
         )
         personal = {"name": registration.full_name, "join_url": join_url or "", "manage_url": manage_shown or ""}
@@ -269,18 +290,41 @@ def _render_one(notification: Notification, *, now: datetime, config, cache: Bat
     return Rendered(message=message, method=method, sequence=sequence, fingerprint=fingerprint)
 
 
-def _shared(event, locale: str, kind: str, language: str, config) -> dict:
+def _changes(details: dict | None, language: str, locale: str) -> list[tuple[str, str, str]]:
+    """(field, new label, previous label) for a "changed" message (see `texts`): the channel
+    is now `language`, the emails are now in `locale`."""
+    details = details or {}
+    previous = details.get("previous", {})
+    result = []
+    for field in ("language", "email_language"):
+        new = language if field == "language" else locale
+        # Changed and changed back before the notice went out: nothing to tell.
+        if field in details.get("changed", []) and previous.get(field) != new:
+            result.append((field, _in_sentence(content.language_label(new), locale),
+                           _in_sentence(content.language_label(previous.get(field, "")), locale)))
+    return result
+
+
+def _in_sentence(label: str, locale: str) -> str:
+    """A language's name inside a sentence: French and Spanish write it in lower case."""
+    return label.lower() if locale in ("fr", "es") else label
+
+
+def _shared(event, locale: str, kind: str, language: str, details: dict | None, organiser: tuple[str, str],
+            config) -> dict:
     """The parts of a message every registrant of `event` with this locale and kind shares."""
     title = event.localized("title", locale)
     times = event_time(event.starts_at, event.ends_at, event.timezone, locale)
-    subject, paragraphs = subject_and_intro(kind, title, times.summary)
+    subject, paragraphs = subject_and_intro(kind, title, times.summary, _changes(details, language, locale))
     return {
         "event": event,
+        "kind": kind,
         "title": title,
         "times": times,
         "subject": subject,
         "paragraphs": paragraphs,
         "language": content.language_label(language),
-        "organiser_name": builder.organiser_mailbox(event, config["MAIL_DEFAULT_SENDER"])[0],
-        "sender_headers": sender_headers(event, config),
+        "organiser_name": organiser[0],
+        "event_url": content.event_page_url(event, config),
+        "sender_headers": sender_headers(event, config, organiser),
     }

@@ -52,27 +52,33 @@ def _touch_pending(session: Session, notification_id: int, now: datetime) -> boo
 
 
 def queue_message(session: Session, registration: Registration, kind: str, *, now: datetime,
-                  dedupe_key: str | None = None, deliver: bool = True) -> Notification | None:
+                  dedupe_key: str | None = None, deliver: bool = True, details: dict | None = None
+                  ) -> Notification | None:
     """Queue one message to a registrant (sent after the caller commits).
 
     Invite-carrying kinds fold into an invite of the same registration that is still
     waiting (it is rendered at send time, so it will carry the change); returns None then.
-    `deliver=False` leaves the start of delivery to the caller (bulk queueing).
+    `details` is what the message must say beyond the current rows (see
+    `registration_changed`). `deliver=False` leaves the start of delivery to the caller
+    (bulk queueing).
     """
     kind = NotificationKind(kind)
     if kind in REQUEST_KINDS:
-        waiting = session.scalars(
-            sa.select(Notification.id).where(
+        waiting = session.execute(
+            sa.select(Notification.id, Notification.kind, Notification.details).where(
                 Notification.registration_id == registration.id,
                 Notification.kind.in_([k.value for k in REQUEST_KINDS]),
                 Notification.state == NotificationState.PENDING,
             )
         ).all()
-        if any(_touch_pending(session, notification_id, now) for notification_id in waiting):
-            invite_state.queued(registration, kind, now)
-            if deliver:
-                schedule_delivery(session, registration.id)
-            return None
+        for row in waiting:
+            if _touch_pending(session, row.id, now):
+                if kind == NotificationKind.CHANGED and row.kind == NotificationKind.CHANGED:
+                    _merge_changes(session, row.id, row.details, details)
+                invite_state.queued(registration, kind, now)
+                if deliver:
+                    schedule_delivery(session, registration.id)
+                return None
     if kind in REQUEST_KINDS:
         method = "REQUEST"
     else:
@@ -82,6 +88,7 @@ def queue_message(session: Session, registration: Registration, kind: str, *, no
         kind=kind,
         calendar_method=method,
         dedupe_key=dedupe_key,
+        details=details,
         state=NotificationState.PENDING,
         attempts=0,
         next_attempt_at=now,
@@ -93,6 +100,39 @@ def queue_message(session: Session, registration: Registration, kind: str, *, no
     if deliver:
         schedule_delivery(session, registration.id)
     return notification
+
+
+def _merge_changes(session: Session, notification_id: int, waiting: dict | None, new: dict | None) -> None:
+    """A change notice still waiting absorbs a newer change: the fields of both, each with the
+    value it had before the first change (what the reader last heard of)."""
+    waiting, new = waiting or {}, new or {}
+    previous = {**new.get("previous", {}), **waiting.get("previous", {})}
+    merged = {"changed": sorted(set(waiting.get("changed", [])) | set(new.get("changed", []))), "previous": previous}
+    session.execute(sa.update(Notification).where(Notification.id == notification_id).values(details=merged)
+                    .execution_options(synchronize_session=False))
+
+
+def registration_changed(session: Session, registration: Registration, *, previous_language: str,
+                         previous_email_language: str, now: datetime) -> Notification | None:
+    """The registrant moved to another interpretation channel or email language: their invite
+    again (in the email language now in force, SEQUENCE + 1) saying what changed.
+
+    `previous_email_language` is the language their emails were in before (the channel when
+    they had not chosen one). Nothing is sent when neither the channel nor the email language
+    actually changed, nor to registrants without a confirmed seat (their next message will
+    be in the new language anyway).
+    """
+    changed = []
+    if registration.language != previous_language:
+        changed.append("language")
+    if registration.communication_language != previous_email_language:
+        changed.append("email_language")
+    if (not changed or registration.status != RegistrationStatus.CONFIRMED
+            or registration.event.status == EventStatus.CANCELLED):
+        return None
+    details = {"changed": changed,
+               "previous": {"language": previous_language, "email_language": previous_email_language}}
+    return queue_message(session, registration, NotificationKind.CHANGED, now=now, details=details)
 
 
 def registration_created(session: Session, registration: Registration, kind: str, *, now: datetime) -> None:

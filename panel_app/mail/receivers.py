@@ -7,10 +7,12 @@ add or update rows; delivery starts after the commit.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import object_session
 
 from panel_app.mail import erasure, invite_state, queueing
-from panel_app.models import EventStatus, NotificationKind, RegistrationStatus, utcnow
+from panel_app.models import NotificationKind, RegistrationStatus, utcnow
 from panel_app.privacy import signals as privacy_signals
 from panel_app.registration import signals
 
@@ -52,9 +54,19 @@ def on_status_changed(registration, previous=None, actor=None, **_):
 
 @signals.registration_languages_changed.connect
 def on_languages_changed(registration, changed=(), **_):
-    """New channel or email language: the confirmed registrant's invite is sent again."""
-    if registration.status == S.CONFIRMED and registration.event.status != EventStatus.CANCELLED:
-        queueing.request_invite(object_session(registration), registration, now=utcnow())
+    """New channel or email language: the confirmed registrant's invite is sent again, saying
+    what changed. The values before the change are read from the row's unflushed history
+    (the signal is sent before the flush)."""
+    language = _previous(registration, "language")
+    email_language = _previous(registration, "email_language")
+    queueing.registration_changed(object_session(registration), registration, previous_language=language,
+                                  previous_email_language=email_language or language, now=utcnow())
+
+
+def _previous(registration, name: str):
+    """The attribute's value before the changes not yet flushed (its current value if none)."""
+    history = sa.inspect(registration).attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(registration, name)
 
 
 @signals.duplicate_registration_attempted.connect
@@ -71,5 +83,7 @@ def on_recorded_externally(registration, **_):
 
 @privacy_signals.personal_data_erasing.connect
 def on_personal_data_erasing(registration, session, **_):
-    """The address is about to be erased: nothing waiting can be sent any more."""
-    erasure.address_erased(session, registration, now=utcnow())
+    """The address is about to be erased: nothing waiting can be sent any more, and the outbox
+    folder's copies of the person's messages go."""
+    # The folder is read even when MAIL_SERVER is set now: it may hold copies from before.
+    erasure.address_erased(session, registration, now=utcnow(), outbox=current_app.config.get("MAIL_OUTBOX_PATH"))

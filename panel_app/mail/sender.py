@@ -12,7 +12,9 @@ Errors are typed: `TemporaryMailError` (server down, timeout, 4xx: retry later) 
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from panel_app.mail.compose import PreparedMessage
 
+log = logging.getLogger(__name__)
 
 class MailError(Exception):
     """Sending failed."""
@@ -229,6 +232,35 @@ class OutboxSender:
             if on_result is not None:
                 on_result(index, outcome)
         return outcomes
+
+
+#: The Message-ID's local part in a message's header block (compose writes it on one line).
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*<([^@>\s]+)@", re.I | re.M)
+#: Enough of a file to hold its header block.
+_HEAD_BYTES = 16 * 1024
+
+
+def erase_outbox_messages(folder: str | Path, message_keys: set[str]) -> int:
+    """Delete the outbox files whose Message-ID has one of `message_keys` as local part (a
+    person's messages, when their data is erased); returns how many were deleted."""
+    path = Path(folder)
+    if not message_keys or not path.is_dir():
+        return 0
+    wanted = {key.encode("ascii", "replace") for key in message_keys}
+    removed = 0
+    for file in path.glob("*.eml"):
+        try:
+            with file.open("rb") as stream:
+                head = stream.read(_HEAD_BYTES).split(b"\r\n\r\n", 1)[0]
+            match = _MESSAGE_ID.search(head)
+            if match and match.group(1) in wanted:
+                file.unlink()
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile (retention job, another erasure)
+            continue
+        except OSError as exc:
+            log.warning("cannot erase outbox file %s: %s", file, exc)
+    return removed
 
 
 def sender_from_config(config) -> SmtpSender | OutboxSender:

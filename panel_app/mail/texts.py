@@ -10,8 +10,13 @@ from flask_babel import gettext as _
 from panel_app.models import NotificationKind as K
 
 
-def subject_and_intro(kind: str, title: str, when: str) -> tuple[str, list[str]]:
-    """(subject, introduction paragraphs) for a kind, in the current locale."""
+def subject_and_intro(kind: str, title: str, when: str, changes: list[tuple[str, str, str]] = ()
+                      ) -> tuple[str, list[str]]:
+    """(subject, introduction paragraphs) for a kind, in the current locale.
+
+    `changes` (kind "changed"): (field, new label, previous label) for each field that
+    changed, "language" (the interpretation channel) or "email_language".
+    """
     if kind == K.CONFIRMED:
         return _("Registration confirmed: %(title)s", title=title), [
             _("Your registration is confirmed."),
@@ -54,6 +59,17 @@ def subject_and_intro(kind: str, title: str, when: str) -> tuple[str, list[str]]
         return _("Cancelled: %(title)s", title=title), [
             _("The organisers have cancelled this panel. We apologise for the inconvenience."),
         ]
+    if kind == K.CHANGED:
+        lines = [_("Your registration has been updated as you asked:")]
+        for field, new, old in changes:
+            if field == "language":
+                lines.append(_("Interpretation language: now %(new)s (before: %(old)s).", new=new, old=old))
+            else:
+                lines.append(_("Language of your emails and invitation: now %(new)s (before: %(old)s).",
+                               new=new, old=old))
+        lines.append(_("The updated calendar invitation is attached: accept it to update the panel in your "
+                       "calendar."))
+        return _("Registration updated: %(title)s", title=title), lines
     if kind == K.INVITE:
         return _("Your invitation: %(title)s", title=title), [
             _("Here is your calendar invitation with your personal join link."),

@@ -5,8 +5,9 @@ One module per aggregate; add an import line when you add a module.
 
 from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingInstance
 from panel_app.models.audit import AuditEntry
-from panel_app.models.base import Base, UTCDateTime, utcnow
+from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
 from panel_app.models.event import ApprovalMode, Event, EventStatus
+from panel_app.models.identity import SETTINGS_ID, IdentitySettings
 from panel_app.models.interpreter import EventInterpreter
 from panel_app.models.message import GroupMessage, MessageState
 from panel_app.models.notification import (
@@ -27,6 +28,7 @@ from panel_app.models.registration import (
     RegistrationStatus,
     SyncState,
 )
+from panel_app.models.speaker import EventSpeaker, SpeakerRole
 from panel_app.models.user import User, UserRole
 from panel_app.models.zoom import ZoomApiState, ZoomWebhookDelivery
 from panel_app.models.zoom_setup import ZoomSetupCheck
@@ -42,9 +44,11 @@ __all__ = [
     "Base",
     "Event",
     "EventInterpreter",
+    "EventSpeaker",
     "EventStatus",
     "ErasureRecord",
     "GroupMessage",
+    "IdentitySettings",
     "MessageState",
     "Notification",
     "NotificationKind",
@@ -54,10 +58,13 @@ __all__ = [
     "REQUEST_KINDS",
     "Registration",
     "RegistrationStatus",
+    "SETTINGS_ID",
+    "SpeakerRole",
     "SyncState",
     "UTCDateTime",
     "User",
     "UserRole",
+    "random_key",
     "utcnow",
     "WalkIn",
     "ZoomApiState",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -24,6 +25,13 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC (use as a column default callable)."""
     return datetime.now(timezone.utc)
+
+
+def random_key() -> str:
+    """A random key (24 hex digits) for identifiers that leave the database, such as calendar
+    UIDs and Message-IDs: unlike row numbers, it is not reused after a database restore nor
+    shared by two deployments (use as a column default callable)."""
+    return secrets.token_hex(12)
 
 
 class UTCDateTime(sa.TypeDecorator):

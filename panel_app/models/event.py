@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from panel_app.models.base import Base, UTCDateTime, utcnow
+from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
 
 
 class ApprovalMode(enum.StrEnum):
@@ -58,6 +58,8 @@ class Event(Base):
 
     #: iCalendar SEQUENCE; bumped whenever time, place or status changes.
     calendar_sequence: Mapped[int] = mapped_column(sa.Integer, default=0)
+    #: Local part of the public event.ics UID (`<key>@<host>`); random, never changes.
+    calendar_uid: Mapped[str | None] = mapped_column(sa.String(100), default=random_key)
     #: Bumped by every seat allocation; the UPDATE doubles as the lock that serialises
     #: capacity decisions across processes on SQLite and PostgreSQL alike.
     seats_version: Mapped[int] = mapped_column(sa.Integer, default=0)

@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from panel_app.models.base import Base, UTCDateTime, utcnow
+from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
 
 
 class NotificationKind(enum.StrEnum):
@@ -29,6 +29,7 @@ class NotificationKind(enum.StrEnum):
     EVENT_UPDATED = "event_updated"  # time/zone/link changed: updated invite (SEQUENCE + 1)
     EVENT_CANCELLED = "event_cancelled"  # the panel is cancelled: METHOD:CANCEL or notice
     INVITE = "invite"  # resend (organiser console) or new personal Zoom link: invite
+    CHANGED = "changed"  # the registrant changed their channel or email language: invite saying what changed
     DETAILS = "details"  # same email registered again: the details and private link again
     REMINDER = "reminder"  # before the event, with the personal link
     GROUP_MESSAGE = "group_message"  # an organiser's message to a group (subject, body: the GroupMessage)
@@ -36,7 +37,7 @@ class NotificationKind(enum.StrEnum):
 
 K = NotificationKind
 #: Kinds whose email carries the personal invite (METHOD:REQUEST).
-REQUEST_KINDS = frozenset({K.CONFIRMED, K.APPROVED, K.PROMOTED, K.EVENT_UPDATED, K.INVITE})
+REQUEST_KINDS = frozenset({K.CONFIRMED, K.APPROVED, K.PROMOTED, K.EVENT_UPDATED, K.INVITE, K.CHANGED})
 #: Kinds that withdraw the invite (METHOD:CANCEL) when one was sent before.
 CANCEL_KINDS = frozenset({K.CANCELLED, K.EVENT_CANCELLED})
 #: Kinds with a calendar part; the registration's invite state mirrors the latest of them.
@@ -63,6 +64,12 @@ class Notification(Base):
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(100))
     #: The organiser's message this row is one copy of (kind "group_message"): one per recipient.
     group_message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group_messages.id", ondelete="CASCADE"))
+
+    #: Local part of the message's Message-ID (`<key@host>`), the same on every attempt; random.
+    message_key: Mapped[str | None] = mapped_column(sa.String(100), default=random_key)
+    #: What the message must say beyond the current rows, e.g. for "changed": the fields that
+    #: changed and their previous values ({"changed": ["language"], "previous": {"language": "en"}}).
+    details: Mapped[dict | None] = mapped_column(sa.JSON)
 
     state: Mapped[str] = mapped_column(sa.String(16), default=NotificationState.PENDING)
     #: Claims made so far; the claim's value is the token a worker needs to record the outcome.

@@ -13,6 +13,8 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    #: The name in other languages ({"fr": "Parlement du Sénégal"}), offered on pages in that language.
+    translations: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: ISO 3166-1 alpha-2, empty for international bodies.
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     affiliation_type: Mapped[str] = mapped_column(sa.String(32))

@@ -8,8 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from panel_app.core.folding import fold
-from panel_app.models.base import Base, UTCDateTime, utcnow
+from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
+from panel_app.models.folding import fold
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -71,7 +71,7 @@ class Registration(Base):
     email_language: Mapped[str | None] = mapped_column(sa.String(8))
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
     #: Names, email and organisation folded for search (case and accents removed, see
-    #: `core.folding`); written by the model on every insert and update, never by hand.
+    #: `models.folding`); written by the model on every insert and update, never by hand.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -84,6 +84,10 @@ class Registration(Base):
     #: must carry the private link (see registration.services.private_token).
     token_nonce: Mapped[str] = mapped_column(sa.String(64))
 
+    #: When the details were last emailed again after a repeat registration (at most one such
+    #: email per DETAILS_RESEND_MINUTES, however often the form is posted).
+    details_resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -95,6 +99,10 @@ class Registration(Base):
     invite_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invite_last_error: Mapped[str | None] = mapped_column(sa.Text)
     invite_sequence: Mapped[int | None] = mapped_column(sa.Integer)
+    #: Local part of the calendar UID of this registration's invite (`<key>@<host>`); random,
+    #: never changes (rows from before it existed keep the "registration-<id>.event-<id>" they
+    #: were sent with, so their updates still replace the same calendar entry).
+    calendar_uid: Mapped[str | None] = mapped_column(sa.String(100), default=random_key)
 
     # Zoom registrant state (issue: Zoom sync).
     zoom_state: Mapped[str] = mapped_column(sa.String(16), default=SyncState.NONE)

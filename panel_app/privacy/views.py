@@ -12,6 +12,7 @@ from panel_app.extensions import csrf, db
 from panel_app.models import utcnow
 from panel_app.privacy import services
 from panel_app.privacy.forms import EraseOwnForm
+from panel_app.privacy.notice import processors
 from panel_app.registration.services import find_by_token
 from panel_app.security import rate_limit
 
@@ -23,6 +24,14 @@ def _registration_or_404(token: str):
     if registration is None or services.is_erased(registration):
         abort(404)
     return registration
+
+
+@bp.get("/privacy")
+def notice():
+    """The privacy notice: controller, contact, legal basis, retention, outside processors."""
+    config = current_app.config
+    return render_template("privacy/notice.html", version=config["PRIVACY_NOTICE_VERSION"],
+                           retention_days=config["RETENTION_DAYS"], processors=processors(config))
 
 
 @bp.get("/registrations/<token>/erase")

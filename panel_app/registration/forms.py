@@ -10,7 +10,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
-from panel_app.core.templating import LANGUAGE_NAMES
+from panel_app.core.languages import NAMES as LANGUAGE_NAMES
 from panel_app.core.widgets import CachedSelect
 from panel_app.models import AffiliationType, ParticipantRole
 from panel_app.registration import validation
@@ -41,6 +41,9 @@ def _message_for(error: validation.InvalidInput) -> str:
         return _("Please keep this under %(limit)d characters.", limit=error.limit or 0)
     if error.code == "control_character":
         return _("This contains characters that cannot be used here (such as control codes).")
+    if error.code == "bidi_control":
+        return _("This contains invisible characters that change the direction of the text. Please type it again "
+                 "without copying it from elsewhere.")
     if error.code == "invalid_email":
         return _("Enter an email address like name@parliament.example.")
     return _("This value cannot be accepted.")
@@ -75,7 +78,9 @@ class RequiredText(InputRequired):
             raise StopValidation(self.message)
 
 
-class RegistrationForm(FlaskForm):
+class DetailsFields(FlaskForm):
+    """Who the person is: asked when registering, correctable on their private page."""
+
     salutation = SelectField(_l("Title"), choices=[SelectChoice(s, SALUTATION_LABELS.get(s, s)) for s in SALUTATIONS],
                              default="", validate_choice=True)
     first_name = StringField(
@@ -102,22 +107,13 @@ class RegistrationForm(FlaskForm):
     role = RadioField(_l("Your role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()],
                       validate_choice=False)
     committees = StringField(_l("Committees you sit on"), validators=[CleanText(500)])
-    language = RadioField(_l("Interpretation language"), validate_choice=False)
-    email_language = SelectField(_l("Language of your emails and calendar invitation"), validate_choice=False)
     accessibility_needs = TextAreaField(
-        _l("Accessibility needs (optional)"), validators=[CleanText(validation.LONG_TEXT_MAX, multiline=True)]
-    )
-    consent = BooleanField(
-        _l("I agree that my details are used to organise this event, as described in the privacy notice."),
-        false_values=(False, "false", "", "n", "no", "0"),
+        _l("Accessibility needs"), validators=[CleanText(validation.LONG_TEXT_MAX, multiline=True)]
     )
 
-    def __init__(self, *args, event_languages: list[str], locale: str, **kwargs):
+    def __init__(self, *args, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = [SelectChoice("", _l("Choose a country")), *_country_select_choices(locale)]
-        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
-        self.email_language.choices = email_language_choices()
-        self._event_languages = event_languages
 
     def validate_email(self, field):
         try:
@@ -137,6 +133,35 @@ class RegistrationForm(FlaskForm):
         if field.data not in {r.value for r in ParticipantRole}:
             raise ValidationError(_l("Choose your role."))
 
+    def details(self) -> dict:
+        """The cleaned answers `services.update_details` takes."""
+        return {
+            "salutation": self.salutation.data or "", "first_name": self.first_name.data,
+            "last_name": self.last_name.data, "country": self.country.data,
+            "organisation": self.organisation.data or "", "affiliation_type": self.affiliation_type.data,
+            "role": self.role.data, "committees": self.committees.data or "",
+            "accessibility_needs": self.accessibility_needs.data or "",
+        }
+
+
+class RegistrationForm(DetailsFields):
+    # No interpretation language is chosen for the person: the interpreters' headcount
+    # depends on a real choice.
+    language = RadioField(_l("Interpretation language"), validate_choice=False)
+    # Radio buttons rather than a list: four short choices that fit a 320 px screen.
+    email_language = RadioField(_l("Language of your emails and calendar invitation"), validate_choice=False,
+                                default="")
+    consent = BooleanField(
+        _l("I agree that my details are used to organise this event, as described in the privacy notice."),
+        false_values=(False, "false", "", "n", "no", "0"),
+    )
+
+    def __init__(self, *args, event_languages: list[str], locale: str, **kwargs):
+        super().__init__(*args, locale=locale, **kwargs)
+        self.language.choices = [SelectChoice(code, LANGUAGE_NAMES.get(code, code)) for code in event_languages]
+        self.email_language.choices = email_language_choices()
+        self._event_languages = event_languages
+
     def validate_language(self, field):
         if field.data not in self._event_languages:
             raise ValidationError(_l("Choose one of the interpretation languages offered."))
@@ -149,21 +174,18 @@ class RegistrationForm(FlaskForm):
             raise ValidationError(_l("Please agree to the use of your details so we can register you."))
 
     def to_input(self) -> RegistrationInput:
+        details = self.details()
         return RegistrationInput(
-            first_name=self.first_name.data,
-            last_name=self.last_name.data,
             email=self.email.data,
             email_normalized=self.email_normalized,
-            country=self.country.data,
-            affiliation_type=self.affiliation_type.data,
-            role=self.role.data,
             language=self.language.data,
-            salutation=self.salutation.data or "",
-            organisation=self.organisation.data or "",
-            committees=self.committees.data or "",
-            accessibility_needs=self.accessibility_needs.data or "",
             email_language=self.email_language.data or None,
+            **details,
         )
+
+
+class DetailsForm(DetailsFields):
+    """The registrant's correction of their answers on the private page."""
 
 
 def email_language_choices() -> list[SelectChoice]:
@@ -182,7 +204,8 @@ class LanguageForm(FlaskForm):
     """The registrant's later change of interpretation channel and email language."""
 
     language = RadioField(_l("Interpretation language"), validate_choice=False)
-    email_language = SelectField(_l("Language of your emails and calendar invitation"), validate_choice=False)
+    email_language = RadioField(_l("Language of your emails and calendar invitation"), validate_choice=False,
+                                default="")
 
     def __init__(self, *args, event_languages: list[str], **kwargs):
         super().__init__(*args, **kwargs)

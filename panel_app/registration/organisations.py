@@ -1,8 +1,10 @@
 """The list of parliaments and organisations offered in the form, maintained from CSV.
 
 CSV columns: `name`, `country` (ISO alpha-2, may be empty), `affiliation_type`
-(member_parliament | associate_member | permanent_observer). Importing marks names
-absent from the file as inactive instead of deleting them (membership changes over time).
+(member_parliament | associate_member | permanent_observer), and optionally the name in
+other languages (`name_fr`, `name_es`: offered to visitors reading the form in that
+language). Importing marks names absent from the file as inactive instead of deleting them
+(membership changes over time).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from panel_app.core.languages import CODES
 from panel_app.models import AffiliationType, Organisation
-from panel_app.registration.countries import country_codes
+from panel_app.registration.countries import country_codes, sort_key
 
 
 @dataclass
@@ -27,8 +30,11 @@ class ImportReport:
     errors: list[str] | None = None
 
 
-def organisation_names(session: Session) -> list[str]:
-    return list(session.scalars(sa.select(Organisation.name).where(Organisation.active).order_by(Organisation.name)))
+def organisation_names(session: Session, locale: str = "en") -> list[str]:
+    """Active organisations' names in `locale` (the default name where none is given), sorted."""
+    rows = session.execute(sa.select(Organisation.name, Organisation.translations).where(Organisation.active))
+    names = {((translations or {}).get(locale) or name) for name, translations in rows}
+    return sorted(names, key=sort_key)
 
 
 def import_csv(session: Session, stream: IO[str], *, deactivate_missing: bool = True) -> ImportReport:
@@ -69,13 +75,20 @@ def import_csv(session: Session, stream: IO[str], *, deactivate_missing: bool = 
         if kind not in valid_types:
             report.errors.append(f"line {line}: affiliation_type must be one of {', '.join(sorted(valid_types))}")
             continue
+        translations = {}
+        for code in CODES:
+            translated = unicodedata.normalize("NFC", " ".join((row.get(f"name_{code}") or "").split()))
+            if translated and translated != name and len(translated) <= 300:
+                translations[code] = translated
         seen.add(name)
         org = existing.get(name)
         if org is None:
-            session.add(Organisation(name=name, country=country, affiliation_type=kind, active=True))
+            session.add(Organisation(name=name, country=country, affiliation_type=kind, active=True,
+                                     translations=translations))
             report.added += 1
-        elif (org.country, org.affiliation_type, org.active) != (country, kind, True):
-            org.country, org.affiliation_type, org.active = country, kind, True
+        elif (org.country, org.affiliation_type, org.active, org.translations or {}) != (country, kind, True,
+                                                                                         translations):
+            org.country, org.affiliation_type, org.active, org.translations = country, kind, True, translations
             report.updated += 1
     if deactivate_missing and not report.errors:
         for name, org in existing.items():

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -225,12 +225,16 @@ def register(
     now: datetime,
     privacy_notice_version: str,
     secret_key: str,
+    resend_interval: timedelta = timedelta(hours=1),
 ) -> RegistrationOutcome:
     """Register a person, or recognise that they already are.
 
     Raises RegistrationClosed outside the window. A second submission for the same email
-    creates nothing (`created=False`); a cancelled registration is re-opened with a new
-    private token, as the person clearly wants to come after all.
+    creates nothing (`created=False`) and has the details sent again to that address, at
+    most once per `resend_interval` whatever the number of submissions (the seat lock makes
+    concurrent repeats wait for each other, so exactly one of them sends); a cancelled
+    registration is re-opened with a new private token, as the person clearly wants to come
+    after all.
     """
     state = registration_window(event, now)
     if state != WindowState.OPEN:
@@ -245,7 +249,9 @@ def register(
         )
     )
     if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-        signals.duplicate_registration_attempted.send(existing)
+        if existing.details_resent_at is None or now - existing.details_resent_at >= resend_interval:
+            existing.details_resent_at = now
+            signals.duplicate_registration_attempted.send(existing)
         session.flush()
         return RegistrationOutcome(registration=existing, token=None, created=False)
 
@@ -294,6 +300,81 @@ def change_languages(
     signals.registration_languages_changed.send(registration, changed=changed)
     session.flush()
     return True
+
+
+#: What the registrant may correct on their private page (email and languages have their own services).
+DETAIL_FIELDS = ("salutation", "first_name", "last_name", "country", "organisation", "affiliation_type", "role",
+                 "committees", "accessibility_needs")
+
+
+def update_details(session: Session, registration: Registration, values: dict, *, now: datetime) -> set[str]:
+    """The registrant corrects their details (values cleaned by the form); returns the fields changed.
+
+    Announced with `registration_details_changed`. Email and languages go through
+    `change_email` and `change_languages`, whose signals resend invites and update Zoom.
+    """
+    if not registration.is_active:
+        raise ValueError("a cancelled or declined registration cannot be changed")
+    changed = {name for name in DETAIL_FIELDS if name in values and values[name] != getattr(registration, name)}
+    for name in changed:
+        setattr(registration, name, values[name])
+    if changed:
+        registration.updated_at = now
+        signals.registration_details_changed.send(registration, changed=changed)
+    session.flush()
+    return changed
+
+
+class EmailTaken(ValueError):
+    """Another registration for the same event already uses that email."""
+
+
+def change_email(
+    session: Session, registration: Registration, *, email: str, email_normalized: str, now: datetime,
+    secret_key: str,
+) -> RegistrationOutcome:
+    """The registrant corrects their email address (a typo found on their private page).
+
+    An address identifies a registrant everywhere (invites, Zoom registrants, the
+    one-registration-per-email rule), so the correction goes through the same rules and
+    signals as any other change: the registration under the old address is cancelled
+    (its invite is withdrawn there and its Zoom registrant cancelled) and one under the new
+    address takes its place with the same answers, status and queue position (invite and
+    Zoom registrant follow from `registration_created`). The seat passes from one to the
+    other under the seat lock, so nobody moves up from the waiting list meanwhile. Answers
+    the new registration and its private token (the old link now shows the cancellation).
+    """
+    if not registration.is_active:
+        raise ValueError("a cancelled or declined registration cannot be changed")
+    if email_normalized == registration.email_normalized:
+        if email != registration.email:  # only the case differs: same person, same address
+            registration.email = email
+            session.flush()
+        return RegistrationOutcome(registration=registration, token=None, created=False)
+    lock_seats(session, registration.event_id)
+    session.refresh(registration)
+    other = session.scalar(sa.select(Registration).where(
+        Registration.event_id == registration.event_id, Registration.email_normalized == email_normalized))
+    if other is not None and other.status != RegistrationStatus.CANCELLED:
+        raise EmailTaken(email_normalized)
+    status, queued_at = registration.status, registration.created_at
+    _set_status(registration, RegistrationStatus.CANCELLED, now, "registrant")
+    token, token_hash, nonce = new_token(secret_key)
+    replacement = other or Registration(event_id=registration.event_id)
+    for name in ("salutation", "first_name", "last_name", "country", "organisation", "affiliation_type", "role",
+                 "committees", "language", "email_language", "accessibility_needs", "consent_at",
+                 "privacy_notice_version"):
+        setattr(replacement, name, getattr(registration, name))
+    replacement.email, replacement.email_normalized = email, email_normalized
+    replacement.token_hash, replacement.token_nonce = token_hash, nonce
+    replacement.created_at = queued_at  # keeps its place on the waiting list
+    replacement.status, replacement.status_changed_at, replacement.cancelled_at = status, now, None
+    replacement.details_resent_at = None
+    if other is None:
+        session.add(replacement)
+    session.flush()
+    signals.registration_created.send(replacement)
+    return RegistrationOutcome(registration=replacement, token=token, created=True)
 
 
 def promote_from_waitlist(

@@ -19,3 +19,6 @@ duplicate_registration_attempted = _signals.signal("duplicate-registration-attem
 #: sender: Registration recorded from another system (e.g. someone who registered on Zoom
 #: directly), which already wrote to them. kwargs: source (str, e.g. "zoom").
 registration_recorded_externally = _signals.signal("registration-recorded-externally")
+#: sender: Registration whose details the registrant corrected (not email, not languages).
+#: kwargs: changed (set of field names).
+registration_details_changed = _signals.signal("registration-details-changed")

@@ -1,10 +1,17 @@
-"""Public pages: event page, registration form, the registrant's private page."""
+"""Public pages: the events list, an event's page and its registration form (the registrant's
+private pages are in `registrant_views.py`)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import re
+from datetime import timedelta
+
+import limits
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -14,7 +21,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
@@ -27,22 +33,53 @@ from panel_app.core.pagecache import (
     shown_columns_key,
 )
 from panel_app.events.services import SLUG_RE
-from panel_app.extensions import csrf, db
-from panel_app.models import Event, EventStatus, Registration, utcnow
+from panel_app.extensions import csrf, db, limiter
+from panel_app.models import Event, EventStatus, utcnow
 from panel_app.registration import services
-from panel_app.registration.forms import CancelForm, LanguageForm, RegistrationForm
+from panel_app.registration.blueprint import bp, page_locale
+from panel_app.registration.forms import RegistrationForm
 from panel_app.registration.organisations import organisation_names
 from panel_app.registration.services import RegistrationClosed, WindowState
+from panel_app.registration.speakers import event_speakers
+from panel_app.registration.speakers import photo as speaker_photos
 from panel_app.security import rate_limit
 
-bp = Blueprint("registration", __name__)
+log = logging.getLogger(__name__)
 
-#: Kept in the signed session cookie so a double-click lands on the same private page.
+#: Kept in the signed session cookie so a double-click lands on the same private page. The
+#: cookie is signed, not encrypted: it holds the event id and a keyed hash of the email, never
+#: the email or the private token (both readable by anyone who sees the cookie).
 LAST_REGISTRATION_KEY = "last_registration"
 
 
+def _email_key(email_normalized: str) -> str:
+    """A keyed hash of an email: equal for the same address, meaningless without SECRET_KEY."""
+    secret = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(secret, b"registration-email:" + email_normalized.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def _email_limit_reached(email_normalized: str) -> bool:
+    """True when this email has been submitted more than RATELIMIT_REGISTER_EMAIL allows.
+
+    On top of the per-address limit (`@rate_limit`): probing whether one person registered,
+    or flooding their inbox, from many addresses still counts against that person's email.
+    Counted in the limiter's storage (Redis when configured) under a keyed hash, so the
+    storage never holds the address. Fails open, like the other limits, if the storage fails.
+    """
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True) or not limiter.enabled:
+        return False
+    try:
+        item = limits.parse(config["RATELIMIT_REGISTER_EMAIL"])
+        return not limiter.limiter.hit(item, config.get("RATELIMIT_KEY_PREFIX", ""), "register-email",
+                                       _email_key(email_normalized))
+    except Exception:  # storage down: the per-address limit still applies
+        log.exception("per-email registration limit could not be checked")
+        return False
+
+
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return page_locale()
 
 
 def _well_formed(slug: str) -> bool:
@@ -88,8 +125,8 @@ def _page_state_or_404(slug: str):
 def _page_key(kind: str, row, window: WindowState, full: bool, locale: str, *extra) -> tuple:
     # The path and query string feed the language switcher's links, the script root every
     # url_for; window and full are what the status line and the Register button show.
-    return (kind, shown_columns_key(row), window, full, locale, request.script_root, request.path,
-            request.query_string, *extra)
+    return (kind, shown_columns_key(row), row.identity_version, row.speakers_count, str(row.speakers_changed_at),
+            window, full, locale, request.script_root, request.path, request.query_string, *extra)
 
 
 def _context_for(row, window: WindowState, full: bool, locale: str) -> tuple[dict, bool]:
@@ -114,22 +151,33 @@ def index():
     return render_template("events/index.html", events=events, locale=_locale())
 
 
-@bp.get("/privacy")
-def privacy():
-    return render_template("registration/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"])
-
-
 @bp.get("/events/<slug>")
 def event_page(slug: str):
     row = _page_state_or_404(slug)
     window = services.registration_window(row, utcnow())
     full = services.capacity_reached(row.capacity, row.seats_taken)
     locale = _locale()
+
+    def context() -> tuple[dict, bool]:
+        values, current = _context_for(row, window, full, locale)
+        return {**values, "speakers": event_speakers(db.session, row.id)}, current
+
     if not cacheable_request():
-        context, _ = _context_for(row, window, full, locale)
-        return render_template("events/show.html", **context)
+        return render_template("events/show.html", **context()[0])
     key = _page_key("event", row, window, full, locale)
-    return render_cached(page_cache(), key, "events/show.html", lambda: _context_for(row, window, full, locale))
+    return render_cached(page_cache(), key, "events/show.html", context)
+
+
+@bp.get("/speakers/photo-<digest>.<ext>")
+def speaker_photo(digest: str, ext: str):
+    if not re.fullmatch(r"[0-9a-f]{32}", digest):
+        abort(404)
+    found = speaker_photos(db.session, digest)
+    if found is None:
+        abort(404)
+    response = current_app.response_class(found[0], mimetype=found[1])
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"  # the address is the digest
+    return response
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -152,10 +200,10 @@ def register(slug: str):
     if window != WindowState.OPEN:
         return render_template("registration/closed.html", **context()), 200
     form = RegistrationForm(event_languages=list(event.languages), locale=locale)
-    if not form.is_submitted() and locale in event.languages:
-        form.language.data = locale
 
     if form.validate_on_submit():
+        if _email_limit_reached(form.email_normalized):
+            abort(429)
         try:
             outcome = services.register(
                 db.session,
@@ -164,9 +212,12 @@ def register(slug: str):
                 now=utcnow(),
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
                 secret_key=current_app.config["SECRET_KEY"],
+                resend_interval=timedelta(minutes=current_app.config["DETAILS_RESEND_MINUTES"]),
             )
             # Read before the commit expires them (each would cost a reload afterwards).
             event_id, email_normalized = event.id, outcome.registration.email_normalized
+            existing_token = (None if outcome.created else
+                              services.private_token(outcome.registration, current_app.config["SECRET_KEY"]))
             db.session.commit()
         except RegistrationClosed:
             db.session.rollback()
@@ -175,93 +226,34 @@ def register(slug: str):
             # The seat lock serialises submissions, so this needs a writer that bypassed it;
             # the unique (event, email) constraint still holds and the answer stays neutral.
             db.session.rollback()
-            return render_template("registration/already_registered.html", **context(), email=form.email.data)
-        if outcome.created:
-            session[LAST_REGISTRATION_KEY] = {"event": event_id, "email": email_normalized, "token": outcome.token}
-            return redirect(url_for("registration.show", token=outcome.token, new=1), code=303)
+            return render_template("registration/already_registered.html", **context())
         remembered = session.get(LAST_REGISTRATION_KEY) or {}
-        if remembered.get("event") == event_id and remembered.get("email") == email_normalized:
-            return redirect(url_for("registration.show", token=remembered["token"]), code=303)
-        return render_template("registration/already_registered.html", **context(), email=form.email.data)
+        if outcome.created:
+            session[LAST_REGISTRATION_KEY] = {"event": event_id, "email_key": _email_key(email_normalized)}
+            flash(_("Thank you: we have received your registration."), "success")
+            return redirect(url_for("registration.show", token=outcome.token), code=303)
+        if (existing_token and remembered.get("event") == event_id
+                and hmac.compare_digest(str(remembered.get("email_key", "")), _email_key(email_normalized))):
+            # This browser registered that address a moment ago (a double click): same page again.
+            return redirect(url_for("registration.show", token=existing_token), code=303)
+        # Anyone else learns nothing about the person: the same page whoever is registered.
+        return render_template("registration/already_registered.html", **context())
 
     status = 422 if form.is_submitted() else 200
-    organisations = organisation_names(db.session)
+    organisations = organisation_names(db.session, locale)
     return render_template("registration/form.html", form=form, organisations=organisations, **context()), status
 
 
 def _empty_form(row, window: WindowState, locale: str):
     """The registration form as first shown (GET), served from the page memo when it can be."""
     full = services.capacity_reached(row.capacity, row.seats_taken)
-    organisations = tuple(organisation_names(db.session))
+    organisations = tuple(organisation_names(db.session, locale))
 
     def context() -> tuple[dict, bool]:
         base, current = _context_for(row, window, full, locale)
         event = base["event"]
         form = RegistrationForm(event_languages=list(event.languages), locale=locale)
-        if locale in event.languages:
-            form.language.data = locale
         return {**base, "form": form, "organisations": list(organisations)}, current
 
     key = _page_key("form", row, window, full, locale, organisations)
     return render_with_token(page_cache(), key, "registration/form.html", context, generate_csrf), 200
-
-
-def _registration_or_404(token: str):
-    registration = services.find_by_token(db.session, token)
-    if registration is None:
-        abort(404)
-    return registration
-
-
-def _registration_page(registration: Registration, token: str, *, status: int = 200, **extra):
-    """The registrant's private page, with its cancel and language forms."""
-    language_form = extra.pop("language_form", None) or LanguageForm(
-        event_languages=list(registration.event.languages),
-        data={"language": registration.language, "email_language": registration.email_language or ""},
-    )
-    return render_template(
-        "registration/show.html",
-        registration=registration,
-        event=registration.event,
-        token=token,
-        cancel_form=extra.pop("cancel_form", None) or CancelForm(),
-        language_form=language_form,
-        locale=_locale(),
-        **extra,
-    ), status
-
-
-@bp.get("/registrations/<token>")
-def show(token: str):
-    registration = _registration_or_404(token)
-    return _registration_page(registration, token, just_registered=request.args.get("new") == "1")
-
-
-@bp.post("/registrations/<token>/languages")
-@csrf.exempt  # LanguageForm validates the token itself so the page can explain an expired form
-def change_languages(token: str):
-    registration = _registration_or_404(token)
-    form = LanguageForm(event_languages=list(registration.event.languages))
-    if not registration.is_active or registration.event.status == EventStatus.CANCELLED:
-        return _registration_page(registration, token, status=409)
-    if not form.validate_on_submit():
-        return _registration_page(registration, token, status=422, language_form=form)
-    if services.change_languages(
-        db.session, registration, language=form.language.data, email_language=form.email_language.data or None,
-        now=utcnow(),
-    ):
-        db.session.commit()
-        flash(_("Your language choices are saved."), "success")
-    return redirect(url_for("registration.show", token=token), code=303)
-
-
-@bp.post("/registrations/<token>/cancel")
-@csrf.exempt  # CancelForm validates the token itself so the page can explain an expired form
-def cancel(token: str):
-    registration = _registration_or_404(token)
-    form = CancelForm()
-    if not form.validate_on_submit():
-        return _registration_page(registration, token, status=400, cancel_form=form, cancel_error=True)
-    services.cancel(db.session, registration, now=utcnow(), actor="registrant")
-    db.session.commit()
-    return redirect(url_for("registration.show", token=token), code=303)

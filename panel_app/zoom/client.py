@@ -5,6 +5,10 @@ instances; Reports: participants) and https://developers.zoom.us/docs/internal-a
 (token). One real implementation, configured from the app config at call time (tests point
 it at the simulator in `panel_app.zoom.testing`).
 
+Longer than the ~350-line guide on purpose: every call to Zoom goes through the one
+`ZoomClient.request`, so pacing, token refresh, retries and typed errors apply to each alike;
+the per-endpoint methods are a few lines each.
+
 Failure policy, so callers only deal with what retrying later can fix:
 - 401 with code 124 (invalid or expired token): forget the token, refresh once, retry.
 - 429: see `ratelimit.classify_429`. Per second: back off with jitter and retry a few times.

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from panel_app.core.text import error_text
 from panel_app.models import Registration, SyncState, utcnow
 from panel_app.zoom.client import ZoomClient
 from panel_app.zoom.errors import (
@@ -234,7 +235,7 @@ def _finish(session: Session, registration: Registration, observed: tuple[str, b
 
 
 def _record_failure(session: Session, registration: Registration, exc: ZoomError, now: datetime) -> None:
-    registration.zoom_last_error = str(exc)[:2000]
+    registration.zoom_last_error = error_text(exc)
     if isinstance(exc, ZoomRateLimited) and exc.daily and exc.retry_at:
         # Not the row's fault: do not spend its retry budget; come back when Zoom allows,
         # spread out so a crowd of parked rows does not hit Zoom at the same second.

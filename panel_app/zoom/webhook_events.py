@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from panel_app.attendance import importer
 from panel_app.attendance import services as attendance
 from panel_app.attendance.importer import parse_zoom_time
+from panel_app.core.text import error_text
 from panel_app.models import Event, Registration, RegistrationStatus
 from panel_app.models.zoom import ZoomWebhookDelivery
 from panel_app.registration import services as registration_services
@@ -81,7 +82,7 @@ def process_delivery(session: Session, delivery_id: int, *, now: datetime, secre
         session.rollback()
         delivery = session.get(ZoomWebhookDelivery, delivery_id)
         delivery.attempts += 1
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        delivery.last_error = error_text(f"{type(exc).__name__}: {exc}")
         session.commit()
         log.exception("zoom webhook delivery %s failed", delivery_id)
         return

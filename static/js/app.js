@@ -2,15 +2,21 @@
 (function () {
   "use strict";
 
-  // Show the event's time in the visitor's own time zone next to the official one.
+  // Show the event's time in the visitor's own time zone next to the official one, unless
+  // the visitor's clock reads the same as the event's at both ends (same offset).
   function showLocalTimes() {
     var nodes = document.querySelectorAll("[data-local-time]");
     if (!nodes.length || !window.Intl || !Intl.DateTimeFormat) return;
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    // The zone named by its city, as the official line does ("America/New_York" -> "New York").
+    var city = zone.indexOf("/") > 0 ? zone.split("/").pop().replace(/_/g, " ") : zone;
     nodes.forEach(function (node) {
       var start = new Date(node.getAttribute("data-start"));
       var end = new Date(node.getAttribute("data-end"));
       if (isNaN(start) || isNaN(end)) return;
+      var sameAsEvent = -start.getTimezoneOffset() === parseInt(node.getAttribute("data-offset-start"), 10) &&
+        -end.getTimezoneOffset() === parseInt(node.getAttribute("data-offset-end"), 10);
+      if (sameAsEvent) return;
       var lang = node.getAttribute("data-lang") || document.documentElement.lang || "en";
       // Same conventions as the official time: international English has a 24-hour clock.
       if (lang === "en") lang = "en-GB";
@@ -19,7 +25,7 @@
       var sameDay = day.format(start) === day.format(end);
       node.textContent = node.getAttribute("data-label") + " " + day.format(start) + ", " +
         time.format(start) + " – " + (sameDay ? "" : day.format(end) + ", ") + time.format(end) +
-        (zone && zone !== "UTC" && zone !== "Etc/UTC" ? " (" + zone + ")" : "");
+        (city && city !== "UTC" ? " (" + city + ")" : "");
       node.hidden = false;
     });
   }

@@ -54,7 +54,7 @@ def _public_pages(page, slug: str, closed_slug: str, token: str) -> list[tuple[s
         ("registration form", lambda: page.goto(f"/events/{slug}/register")),
         ("form with errors", submit_empty_form),
         ("registration closed", lambda: page.goto(f"/events/{closed_slug}/register")),
-        ("registrant page", lambda: page.goto(f"/registrations/{token}?new=1")),
+        ("registrant page", lambda: page.goto(f"/registrations/{token}")),
         ("privacy notice", lambda: page.goto("/privacy")),
         ("not found", lambda: page.goto("/events/no-such-panel")),
     ]

@@ -61,10 +61,10 @@ def _fake_registration(zone: str, start_utc: datetime, name="Amina Diallo", emai
     event = SimpleNamespace(
         id=7, starts_at=start_utc, ends_at=start_utc + timedelta(minutes=90), timezone=zone, zone=ZoneInfo(zone),
         organiser_email="events@ipu.example.org", organiser_name="Inter-Parliamentary Union",
-        calendar_sequence=0, status="published",
+        calendar_sequence=0, status="published", calendar_uid="e0c1a2b3c4d5e6f7a8b9c0d1",
     )
-    first, _, last = name.partition(" ")
-    return SimpleNamespace(id=42, event_id=7, event=event, email=email, full_name=name)
+    return SimpleNamespace(id=42, event_id=7, event=event, email=email, full_name=name,
+                           calendar_uid="9f8e7d6c5b4a39281706f5e4")
 
 
 def _invite(registration, summary="Panel", description="Join", join_url="https://zoom.example/j/1") -> bytes:
@@ -167,3 +167,56 @@ def test_awkward_names_survive_escaped_and_folded_at_75_octets(tmp_path):
     assert vevent["ATTENDEE"].params["CN"] == flat_name
     assert str(vevent["DESCRIPTION"]) == description
     assert "\n" not in ics.decode().split("BEGIN:VEVENT")[1].replace("\r\n", "")
+
+
+TS_ICS_SCRIPT = ROOT / "tests" / "js" / "ics_ts_ics.mjs"
+
+
+def _ts_ics(paths: list[Path]) -> list[dict]:
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules" / "ts-ics").exists():
+        pytest.skip("node or node_modules/ts-ics missing (run scripts/test.sh once)")
+    out = subprocess.run(
+        [node, str(TS_ICS_SCRIPT), *map(str, paths)], capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_ts_ics_reads_every_invite_at_the_zone_database_instant_winter_events_included(tmp_path):
+    """ts-ics skips the first date of each VTIMEZONE rule (its DTSTART): with rules starting
+    the year before, it read a January or late-March event in Geneva as summer time."""
+    paths, expected = [], []
+    for index, (zone, local_text) in enumerate(CASES + [("Europe/Zurich", "2027-01-12 15:00"),
+                                                        ("America/New_York", "2027-02-02 10:00")]):
+        start = _local(zone, local_text).astimezone(timezone.utc)
+        path = tmp_path / f"case{index}.ics"
+        path.write_bytes(_invite(_fake_registration(zone, start)))
+        paths.append(path)
+        expected.append((f"{zone} {local_text}", start))
+
+    results = _ts_ics(paths)
+
+    assert len(results) == len(expected)
+    for (label, start), result in zip(expected, results, strict=True):
+        assert result["start_utc"] == start.strftime("%Y-%m-%dT%H:%M:%SZ"), label
+        assert result["end_utc"] == (start + timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M:%SZ"), label
+
+
+def test_vtimezone_rules_have_repeated_before_the_event():
+    text = vtimezone("Europe/Zurich", datetime(2027, 1, 12, 14, tzinfo=timezone.utc)).to_ical().decode()
+    starts = re.findall(r"^DTSTART:(\d{4})", text, re.M)
+    assert starts and max(map(int, starts)) <= 2025  # every rule has a date in 2026, before the event
+
+
+def test_a_rule_that_ended_has_its_until_after_its_last_change_not_on_it():
+    # Sao Paulo dropped DST in 2019: its last summer ended on 17 February 2019 at 02:00 UTC.
+    text = vtimezone("America/Sao_Paulo", datetime(2019, 1, 26, 12, tzinfo=timezone.utc)).to_ical().decode()
+    untils = [datetime.strptime(u, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+              for u in re.findall(r"UNTIL=(\d{8}T\d{6}Z)", text)]
+    assert untils
+    last_changes = {t.at_utc for t in transitions("America/Sao_Paulo", datetime(2016, 1, 1, tzinfo=timezone.utc),
+                                                  datetime(2021, 1, 1, tzinfo=timezone.utc))}
+    for until in untils:
+        assert until not in last_changes
+        latest = max(t for t in last_changes if t < until)
+        assert timedelta(0) < until - latest < timedelta(days=300)  # past the last change, before a next one

@@ -20,7 +20,7 @@ def test_personal_invite_download_is_the_registrants_request_with_same_uid_as_em
     vevent = cal.walk("VEVENT")[0]
     assert str(cal["METHOD"]) == "REQUEST"
     assert str(vevent["ATTENDEE"]) == "mailto:amina@parl.example"
-    assert str(vevent["UID"]) == f"registration-{registration.id}.event-{event.id}@panel.test"
+    assert str(vevent["UID"]) == f"{registration.calendar_uid}@panel.test"
     assert vevent.decoded("DTSTART") == event.starts_at
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/Zurich"
 
@@ -61,3 +61,41 @@ def test_registrant_page_offers_add_to_calendar_links_in_utc_only_when_confirmed
     assert "https://outlook.office.com/calendar/0/action/compose" in page
     pending_page = client.get(f"/registrations/{pending_token}").get_data(as_text=True)
     assert "invite.ics" not in pending_page
+
+
+def test_public_event_ics_names_its_organiser_in_the_page_language(client, make_event, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ORGANISATION_NAME", "Inter-Parliamentary Union")
+    monkeypatch.setitem(app.config, "ORGANISATION_NAMES", {"en": "", "fr": "Union interparlementaire",
+                                                           "es": "Unión Interparlamentaria"})
+    event = make_event(organiser_name="Inter-Parliamentary Union", organiser_email="events@ipu.example.org")
+    partner = make_event(organiser_name='Committee on the Human Rights of Parliamentarians, "CHRP"',
+                         organiser_email="chrp@ipu.example.org")
+
+    for lang, name in (("en", "Inter-Parliamentary Union"), ("fr", "Union interparlementaire"),
+                       ("es", "Unión Interparlamentaria")):
+        vevent = Calendar.from_ical(client.get(f"/events/{event.slug}/event.ics?lang={lang}").data).walk("VEVENT")[0]
+        assert str(vevent["ORGANIZER"]) == "mailto:events@ipu.example.org"
+        assert vevent["ORGANIZER"].params["CN"] == name
+    vevent = Calendar.from_ical(client.get(f"/events/{partner.slug}/event.ics").data).walk("VEVENT")[0]
+    assert vevent["ORGANIZER"].params["CN"] == 'Committee on the Human Rights of Parliamentarians, "CHRP"'
+
+
+def test_calendar_uids_are_random_keys_never_reused_after_a_restore(db, client, make_event, make_registration):
+    """A database restored from a backup hands out row numbers again: UIDs must not follow them."""
+    event = make_event()
+    registration, token = make_registration(event)
+    first_uid = Calendar.from_ical(client.get(f"/registrations/{token}/invite.ics").data).walk("VEVENT")[0]["UID"]
+    public_uid = Calendar.from_ical(client.get(f"/events/{event.slug}/event.ics").data).walk("VEVENT")[0]["UID"]
+    event_id, registration_id = event.id, registration.id
+    # "Restore": the rows go, and new ones get the same numbers.
+    db.session.delete(registration)
+    db.session.delete(event)
+    db.session.commit()
+    again = make_event(id=event_id)
+    registration, token = make_registration(again, id=registration_id)
+    assert (again.id, registration.id) == (event_id, registration_id)
+
+    second_uid = Calendar.from_ical(client.get(f"/registrations/{token}/invite.ics").data).walk("VEVENT")[0]["UID"]
+    second_public = Calendar.from_ical(client.get(f"/events/{again.slug}/event.ics").data).walk("VEVENT")[0]["UID"]
+    assert second_uid != first_uid and second_public != public_uid
+    assert str(second_uid) == f"{registration.calendar_uid}@panel.test"

@@ -65,8 +65,9 @@ def test_event_page_shows_languages_audience_and_register_button(client, make_ev
     event = make_event(languages=["en", "fr", "es"], audience="Open to MPs and parliamentary staff.")
     html = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "English, French, Spanish" in html
+    assert "Online on Zoom with interpretation in English, French and Spanish" in html
     assert "Open to MPs and parliamentary staff." in html
-    assert "Registration is open." in html
+    assert "Until " in html and ">Register</a>" in html
     assert f'href="/events/{event.slug}/register"' in html
 
 
@@ -106,3 +107,15 @@ def test_description_is_escaped(client, make_event):
     event = make_event(description="<img src=x onerror=alert(1)>")
     html = client.get(f"/events/{event.slug}").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_page_shows_the_time_line_with_the_zones_city_and_the_offsets_for_the_local_time_script(client, make_event):
+    from datetime import datetime, timezone
+
+    event = make_event(starts_at=datetime(2030, 3, 31, 0, 0, tzinfo=timezone.utc),
+                       ends_at=datetime(2030, 3, 31, 2, 0, tzinfo=timezone.utc))  # across Geneva's spring change
+    html = client.get(f"/events/{event.slug}?lang=fr").get_data(as_text=True)
+    assert "heure de Zurich" in html
+    assert ">CET</abbr> <span class=\"offset\">(UTC+01:00)</span>" in html
+    assert ">CEST</abbr> <span class=\"offset\">(UTC+02:00)</span>" in html
+    assert 'data-offset-start="60" data-offset-end="120"' in html

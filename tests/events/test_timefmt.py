@@ -135,3 +135,29 @@ def test_parse_local_refuses_dates_pushed_off_the_calendar_by_the_offset(value, 
     # A ValueError (a clear message in the CLI and the console form), not an OverflowError (a crash).
     with pytest.raises(ValueError, match="outside the range of dates"):
         parse_local(value, zone)
+
+
+@pytest.mark.parametrize(("zone", "locale", "label"), [
+    ("Europe/Zurich", "en", "Zurich time"), ("Europe/Zurich", "fr", "heure de Zurich"),
+    ("Europe/Zurich", "es", "hora de Zúrich"), ("America/New_York", "es", "hora de Nueva York"),
+    ("Asia/Kolkata", "fr", "heure de Calcutta"), ("UTC", "en", "UTC"), ("Etc/GMT+3", "fr", "Etc/GMT+3"),
+])
+def test_zones_are_named_by_their_city_in_the_readers_language(zone, locale, label):
+    from panel_app.events.timefmt import zone_label
+
+    assert zone_label(zone, locale) == label
+
+
+def test_an_event_across_a_daylight_saving_change_labels_its_end_with_the_ends_offset():
+    # Geneva springs forward on 29 March 2026 at 02:00 CET: 01:00 CET to 04:00 CEST.
+    t = event_time(utc(2026, 3, 29, 0, 0), utc(2026, 3, 29, 2, 0), "Europe/Zurich", "en")
+    assert (t.abbreviation, t.offset, t.end_abbreviation, t.end_offset) == ("CET", "UTC+01:00", "CEST", "UTC+02:00")
+    assert t.crosses_offset_change
+    assert t.summary == "Sunday, 29 March 2026, 01:00 CET (UTC+01:00) – 04:00 CEST (UTC+02:00)"
+    assert (t.offset_minutes, t.end_offset_minutes) == (60, 120)
+
+
+def test_an_event_within_one_offset_keeps_the_single_label():
+    t = event_time(utc(2023, 9, 26, 13, 0), utc(2023, 9, 26, 14, 30), "Europe/Zurich", "en")
+    assert not t.crosses_offset_change
+    assert t.summary == "Tuesday, 26 September 2023, 15:00 – 16:30 CEST (UTC+02:00)"

@@ -88,13 +88,14 @@ def test_committed_mo_files_match_their_po_sources(lang):
     mo_path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
     assert mo_path.exists(), f"{mo_path} is missing: run `bash scripts/i18n.sh compile`"
     with open(mo_path, "rb") as f:
-        # babel's .mo reader gives plural forms as a list, its .po reader as a tuple
-        compiled = {_key(m): tuple(m.string) if isinstance(m.string, list) else m.string for m in read_mo(f) if m.id}
+        # Plural messages: read_mo gives lists, read_po tuples; compare them as tuples.
+        compiled = {_key(m): tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
+                    for m in read_mo(f) if m.id}
     expected = {}
     for message in _read_po(lang):
         strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
         if message.id and not message.fuzzy and all(strings):
-            expected[_key(message)] = message.string
+            expected[_key(message)] = tuple(strings) if isinstance(message.string, (list, tuple)) else message.string
     stale = sorted(k for k in set(expected) | set(compiled) if expected.get(k) != compiled.get(k))
     assert not stale, (
         f"{mo_path.name} for {lang} is stale ({len(stale)} message(s) differ from the .po), "

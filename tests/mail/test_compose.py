@@ -127,7 +127,7 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
     from flask_babel import force_locale
 
     from panel_app.calendar import content
-    from panel_app.mail import messages, services
+    from panel_app.mail import branding, messages, services
     from panel_app.models import Notification, utcnow
 
     event = make_event(title="Solidarity <b>&</b> \"MPs\"")
@@ -148,12 +148,16 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
         locale = registration.language
         with app.test_request_context(), force_locale(locale):
             manage = content.manage_url(registration, app.config)
-            shared = messages._shared(event, locale, notification.kind, registration.language, app.config)
-            context = dict(registration=registration, event=event, title=shared["title"], times=shared["times"],
-                           paragraphs=shared["paragraphs"], language=shared["language"],
-                           join_url=registration.join_url, manage_url=manage,
+            organiser = content.organiser(event, locale, app.config, db.session)
+            shared = messages._shared(event, locale, notification.kind, registration.language, None, organiser,
+                                      app.config)
+            context = dict(registration=registration, event=event, kind=notification.kind, title=shared["title"],
+                           subject=shared["subject"], times=shared["times"], paragraphs=shared["paragraphs"],
+                           language=shared["language"], event_url=shared["event_url"],
+                           join_url=registration.join_url, personal_link=True, manage_url=manage,
                            links=content.registration_links(registration, manage=manage, locale=locale),
-                           organiser_name=shared["organiser_name"], has_invite=True, lang=locale)
+                           organiser_name=shared["organiser_name"], has_invite=True, lang=locale,
+                           brand=branding.brand(db.session, locale, app.config))
             text = render_template("emails/registration.txt", **context)
             html = render_template("emails/registration.html", **context)
         plain = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
@@ -165,12 +169,12 @@ def test_batch_rendered_bodies_equal_per_person_template_rendering_and_follow_ev
     # Same batch, event moved and re-titled between two messages: the second is not stale.
     first, second = notifications[0], notifications[1]
     cache = messages.BatchCache(db.session, [first, second])
-    before = messages._render_one(first, now=now, config=app.config, cache=cache)
+    before = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
     event.starts_at += timedelta(hours=1)
     event.ends_at += timedelta(hours=1)
     event.title = "Renamed panel"
     event.translations = {}
-    after = messages._render_one(first, now=now, config=app.config, cache=cache)
+    after = messages._render_one(db.session, first, now=now, config=app.config, cache=cache)
     old_text = message_from_bytes(bytes(before.message), policy=default_policy).get_body(("plain",)).get_content()
     new = message_from_bytes(bytes(after.message), policy=default_policy)
     assert "Renamed panel" in new["Subject"] and "Renamed panel" in new.get_body(("plain",)).get_content()

@@ -156,9 +156,9 @@ def _login(client, db, role):
     db.session.add(user)
     db.session.commit()
     db.session.refresh(user)
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+    from tests.admin.conftest import sign_in  # a real sign-in: a forged cookie no longer loads an account
+
+    assert sign_in(client, user.email, "correct horse battery").status_code == 303
     return user
 
 

@@ -33,7 +33,7 @@ def _register(url: str, data: dict, start: threading.Barrier) -> str:
         response = browser.post(url, data={**data, "csrf_token": match.group(1)}, allow_redirects=False, timeout=60)
     if response.status_code == 303 and response.headers["Location"].startswith("/registrations/"):
         return "created"
-    if response.status_code == 200 and "We have sent your registration details" in response.text:
+    if response.status_code == 200 and "We have sent the registration details" in response.text:
         return "duplicate"
     return f"error {response.status_code}"
 

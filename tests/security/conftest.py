@@ -1,6 +1,8 @@
 """A dedicated app per test when a test needs settings the shared `app` fixture lacks
-(rate limits on, HTTPS base URL, proxy headers). The shared extensions (limiter, job
-queue) are re-bound to the shared app afterwards so other tests see their usual setup."""
+(rate limits on, HTTPS base URL, proxy headers). Each has its own instance folder, so its
+rate limits count in their own SQLite file (the embedded default). The shared extensions
+(limiter, job queue) are re-bound to the shared app afterwards so other tests see their
+usual setup."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 from panel_app.extensions import db as _db
 from panel_app.extensions import limiter
 from panel_app.queue import queue
+from tests.admin.conftest import count_queries, make_user, organiser, post, signed_in  # noqa: F401  (shared)
 from tests.apps import build_app
 
 
@@ -22,7 +25,7 @@ def make_isolated_app(tmp_path):
 
     def make(migrate=True, **config):
         instance = tmp_path / f"instance{len(created)}"
-        application = build_app(instance, migrate=migrate, **{"RATELIMIT_STORAGE_URI": "memory://", **config})
+        application = build_app(instance, migrate=migrate, **config)
         created.append(application)
         return application
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from panel_app.security import CONTENT_SECURITY_POLICY
+from tests.conftest import csrf_token_from
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -163,3 +164,80 @@ def test_the_template_scan_recognises_violations():
     assert EVENT_HANDLER.search('<button onclick="x()">')
     assert not EVENT_HANDLER.search('<p class="once">')
     assert JS_URL.search('<a href="javascript:void(0)">')
+
+
+# --- Referrer policy: private pages tell no one where the visitor was --------------------
+
+def test_private_pages_send_no_referrer_and_public_pages_same_origin(client, signed_in, make_event, make_registration):
+    event = make_event(title="Solidarité parlementaire")
+    _, token = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk")
+    organiser, _ = signed_in("organiser")
+    private = [client.get(url) for url in (f"/registrations/{token}", f"/registrations/{token}/erase",
+                                           f"/registrations/{token}/invite.ics", "/admin/login",
+                                           "/registrations/not-a-token")]
+    private += [organiser.get(url) for url in ("/admin/events", f"/admin/events/{event.slug}/registrations",
+                                               f"/admin/events/{event.slug}/registrations.csv")]
+    assert [r.headers["Referrer-Policy"] for r in private] == ["no-referrer"] * len(private)
+    public = [client.get(url) for url in (f"/events/{event.slug}", f"/events/{event.slug}/register", "/privacy")]
+    assert [r.headers["Referrer-Policy"] for r in public] == ["same-origin"] * len(public)
+
+
+HTTPS = "https://events.example.org"
+
+
+def _https_app(make_isolated_app):
+    app = make_isolated_app(BASE_URL=HTTPS)
+    with app.app_context():
+        from panel_app.extensions import db
+        from panel_app.models import User
+
+        user = User(email="maria-jose@ipu.example.org", role="organiser")
+        user.set_password("correct horse battery staple")
+        db.session.add(user)
+        db.session.commit()
+    return app
+
+
+def _login_post(client, **headers):
+    page = client.get("/admin/login", base_url=HTTPS).get_data(as_text=True)
+    data = {"email": "maria-jose@ipu.example.org", "password": "correct horse battery staple",
+            "csrf_token": csrf_token_from(page)}
+    return client.post("/admin/login", data=data, base_url=HTTPS, headers=headers)
+
+
+def test_forms_on_no_referrer_pages_still_post_over_https(make_isolated_app):
+    """A no-referrer page's form posts carry no Referer and `Origin: null` (Fetch standard):
+    the CSRF token decides, so signing in over HTTPS works."""
+    client = _https_app(make_isolated_app).test_client()
+    response = _login_post(client, Origin="null")
+    assert response.status_code == 303
+    assert client.get("/admin/events", base_url=HTTPS).status_code == 200
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Referer": "https://evil.example/phish"},
+    {"Origin": "http://events.example.org"},  # same host, other scheme: another origin
+])
+def test_a_post_from_another_site_is_refused_even_with_a_valid_token(make_isolated_app, headers):
+    client = _https_app(make_isolated_app).test_client()
+    response = _login_post(client, **headers)
+    assert response.status_code == 400
+    assert client.get("/admin/events", base_url=HTTPS).status_code == 302
+
+
+def test_a_post_naming_this_site_is_accepted(make_isolated_app):
+    client = _https_app(make_isolated_app).test_client()
+    assert _login_post(client, Origin=HTTPS, Referer=f"{HTTPS}/admin/login").status_code == 303
+
+
+def test_behind_a_proxy_posts_from_the_public_address_are_accepted(make_isolated_app):
+    """The app may see http://internal-name while browsers post from BASE_URL (no PROXY_FIX_*)."""
+    app = _https_app(make_isolated_app)
+    client = app.test_client()
+    page = client.get("/admin/login", base_url="http://panel-web-1:8000").get_data(as_text=True)
+    data = {"email": "maria-jose@ipu.example.org", "password": "correct horse battery staple",
+            "csrf_token": csrf_token_from(page)}
+    response = client.post("/admin/login", data=data, base_url="http://panel-web-1:8000",
+                           headers={"Origin": HTTPS, "Referer": f"{HTTPS}/admin/login"})
+    assert response.status_code == 303

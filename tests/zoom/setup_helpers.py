@@ -6,7 +6,7 @@ from panel_app.extensions import db
 from panel_app.models import utcnow
 from panel_app.zoom import interpreters as interpreter_services
 from panel_app.zoom import questions as zq
-from panel_app.zoom.setup import zoom_interpreter
+from panel_app.zoom.setup_rules import zoom_interpreter
 
 #: Meeting and webinar ids of their own, so the shared fixtures' meetings do not interfere.
 SETUP_MEETING_ID = "86123456789"

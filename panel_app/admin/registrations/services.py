@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.attendance import services as attendance_services
 from panel_app.audit.services import record
-from panel_app.core.folding import fold
+from panel_app.models.folding import fold
 from panel_app.models import Event, Registration, RegistrationStatus, User
 from panel_app.registration import services as registration_services
 from panel_app.registration import validation
@@ -49,7 +49,7 @@ def filtered(stmt: sa.Select, event_id: int, filters: RegistrationFilters) -> sa
     stmt = stmt.where(Registration.event_id == event_id)
     if filters.q:
         # Each word must match somewhere ("diallo senegal"), accents and case aside on both
-        # sides: the model keeps a folded copy of the searched fields (see core.folding).
+        # sides: the model keeps a folded copy of the searched fields (see models.folding).
         for word in filters.q.split()[:8]:
             folded = fold(word)
             if folded:

@@ -26,7 +26,7 @@ from panel_app.admin.zoom.forms import (
 from panel_app.extensions import db
 from panel_app.models import Event, UserRole, utcnow
 from panel_app.zoom import interpreters as interpreter_services
-from panel_app.zoom import setup, setup_text
+from panel_app.zoom import setup, setup_rules, setup_text
 from panel_app.zoom.client import build_client, zoom_enabled
 from panel_app.zoom.errors import ZoomError, ZoomNotConfigured
 
@@ -69,7 +69,7 @@ def _run(event: Event, call):
     return None
 
 
-def _flash_report(report: setup.SetupReport) -> None:
+def _flash_report(report: setup_rules.SetupReport) -> None:
     if report.problems:
         flash(_("Checked: %(n)d problem(s) found.", n=len(report.problems)), "error")
     else:
@@ -79,10 +79,10 @@ def _flash_report(report: setup.SetupReport) -> None:
 def _render(event: Event, *, interpreter_form: InterpreterForm | None = None,
             create_form: CreateMeetingForm | None = None, status: int = 200):
     check = setup.last_check(db.session, event)
-    findings = [setup.Finding.from_dict(item) for item in (check.findings if check else [])]
+    findings = [setup_rules.Finding.from_dict(item) for item in (check.findings if check else [])]
     rows = [(f, setup_text.finding_title(f.code), *setup_text.describe(f, event.zone)) for f in findings]
     interpreters = setup.list_interpreters(db.session, event)
-    usable = {i.id for i in setup.usable_interpreters(event, interpreters)}
+    usable = {i.id for i in setup_rules.usable_interpreters(event, interpreters)}
     return render_template(
         "admin/zoom/setup.html", event=event, check=check, rows=rows,
         severity_labels=setup_text.SEVERITY_LABELS, zoom_on=zoom_enabled(current_app.config),

@@ -1,0 +1,1 @@
+"""The organisation behind the site: name per language, logo, contact, colours, data controller."""
