@@ -1,15 +1,12 @@
-"""console: folded search text, the address Zoom holds, one group message per form
+"""console: folded search text, one group message per form, walk-ins matched by hand
 
 Revision ID: 0005_console
-Revises: 0004_zoom_behaviour
+Revises: 0004_sessions
 Create Date: 2026-12-01 12:00:00
 
 - registrations.search_text: names, email and organisation folded (case and accents removed)
   so "nunez" finds "Ñúñez" and the other way round, with the same LIKE on SQLite and
   PostgreSQL; filled here for existing rows, then by the model on every write;
-- registrations.zoom_registrant_email: the address a Zoom registrant was added with (Zoom
-  cannot change it; a corrected address means a new registrant); existing registrants were
-  added with the address we hold;
 - group_messages.submission_key: a message form posted twice sends one message;
 - walk_ins.matched_registration_id: the registration an organiser matched a walk-in to.
 """
@@ -19,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_console"
-down_revision = "0004_zoom_behaviour"
+down_revision = "0004_sessions"
 branch_labels = None
 depends_on = None
 
@@ -48,7 +45,6 @@ def _fold(text):
 def upgrade():
     with op.batch_alter_table("registrations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("search_text", sa.Text(), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("zoom_registrant_email", sa.String(length=320), nullable=True))
 
     connection = op.get_bind()
     registrations = sa.table(
@@ -72,9 +68,6 @@ def upgrade():
         )
         last_id = rows[-1].id
 
-    op.execute("UPDATE registrations SET zoom_registrant_email = email_normalized "
-               "WHERE zoom_registrant_id IS NOT NULL AND email_normalized NOT LIKE 'erased:%'")
-
     with op.batch_alter_table("group_messages", schema=None) as batch_op:
         batch_op.add_column(sa.Column("submission_key", sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f("ix_group_messages_submission_key"), ["submission_key"], unique=True)
@@ -92,5 +85,4 @@ def downgrade():
     _drop_column("walk_ins", "matched_registration_id")
     op.drop_index(op.f("ix_group_messages_submission_key"), table_name="group_messages")
     _drop_column("group_messages", "submission_key")
-    _drop_column("registrations", "zoom_registrant_email")
     _drop_column("registrations", "search_text")

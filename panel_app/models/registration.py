@@ -110,9 +110,6 @@ class Registration(Base):
     zoom_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     zoom_last_error: Mapped[str | None] = mapped_column(sa.Text)
     zoom_registrant_id: Mapped[str | None] = mapped_column(sa.String(64))
-    #: The address (case-folded) Zoom's registrant was added with. Zoom cannot change a registrant's
-    #: email, so when ours differs the registrant is replaced (see zoom.registrants).
-    zoom_registrant_email: Mapped[str | None] = mapped_column(sa.String(320))
     zoom_join_url: Mapped[str | None] = mapped_column(sa.String(1000))
     #: The registrant's status at Zoom as last known: "approved", "pending" or "denied" (Zoom lists
     #: cancelled registrants as denied); None when unknown (just added) or when Zoom has no registrant.

@@ -331,9 +331,9 @@ class EmailTaken(ValueError):
 
 def change_email(
     session: Session, registration: Registration, *, email: str, email_normalized: str, now: datetime,
-    secret_key: str,
+    secret_key: str, actor: str = "registrant",
 ) -> RegistrationOutcome:
-    """The registrant corrects their email address (a typo found on their private page).
+    """The registrant (or an organiser, `actor`) corrects an email address (a typo found later).
 
     An address identifies a registrant everywhere (invites, Zoom registrants, the
     one-registration-per-email rule), so the correction goes through the same rules and
@@ -358,7 +358,7 @@ def change_email(
     if other is not None and other.status != RegistrationStatus.CANCELLED:
         raise EmailTaken(email_normalized)
     status, queued_at = registration.status, registration.created_at
-    _set_status(registration, RegistrationStatus.CANCELLED, now, "registrant")
+    _set_status(registration, RegistrationStatus.CANCELLED, now, actor)
     token, token_hash, nonce = new_token(secret_key)
     replacement = other or Registration(event_id=registration.event_id)
     for name in ("salutation", "first_name", "last_name", "country", "organisation", "affiliation_type", "role",
@@ -487,50 +487,12 @@ def record_external_registration(
 # -- organisers' corrections and decisions (the console) --------------------------------------
 
 
-class EmailTaken(ValueError):
-    """Another registration for the same event already uses the address."""
-
-
 class AlreadyRegistered(ValueError):
     """The address already has an active registration for the event; `registration` is it."""
 
     def __init__(self, registration: Registration):
         super().__init__(f"registration {registration.id} is active")
         self.registration = registration
-
-
-def change_email(
-    session: Session, registration: Registration, *, email: str, email_normalized: str, now: datetime
-) -> bool:
-    """Correct a registrant's address (an organiser's edit); False when it is the same.
-
-    Announced like a change of channel (`registration_languages_changed` with "email" in
-    `changed` and the old address as `previous_email`), so the features that write to the
-    person follow as they do for the registrant's own change: a confirmed registrant's invite
-    goes to the new address, and Zoom's registrant, added with the old one, is replaced.
-    Raises EmailTaken when another registration of the event holds the address.
-    """
-    if email == registration.email and email_normalized == registration.email_normalized:
-        return False
-    if email_normalized != registration.email_normalized:
-        taken = session.scalar(
-            sa.select(Registration.id).where(
-                Registration.event_id == registration.event_id,
-                Registration.email_normalized == email_normalized,
-                Registration.id != registration.id,
-            )
-        )
-        if taken is not None:
-            raise EmailTaken(email_normalized)
-    previous = registration.email
-    registration.email = email
-    registration.email_normalized = email_normalized
-    registration.updated_at = now
-    session.flush()
-    if registration.is_active:
-        signals.registration_languages_changed.send(registration, changed={"email"}, previous_email=previous)
-    session.flush()
-    return True
 
 
 def confirm(

@@ -53,16 +53,6 @@ def on_registration_status_changed(registration: Registration, previous=None, ac
         _schedule(None, registration)
 
 
-@signals.registration_languages_changed.connect
-def on_details_changed(registration: Registration, changed=(), **_kwargs) -> None:
-    """An organiser corrected the address: Zoom's registrant (added with the old one) is replaced."""
-    if "email" not in changed or not _sync_enabled_for(registration):
-        return
-    session = object_session(registration)
-    if session is not None and registrants.address_corrected(session, registration, utcnow()):
-        after_commit(session, sync_registration_job.enqueue, registration.id)
-
-
 @signals.registration_recorded_externally.connect
 def on_recorded_externally(registration: Registration, source: str = "", **_kwargs) -> None:
     """Added by an organiser without an email: Zoom still needs the registrant (for the personal

@@ -89,7 +89,7 @@ def import_zoom_registrant(session: Session, event: Event, registrant: dict, *, 
     registration = record_external_registration(session, event, data, status=FROM_ZOOM_STATUS[zoom_status], now=now,
                                                 secret_key=secret_key, source="zoom")
     if registration.zoom_registrant_id is None:
-        registrants.link_registrant(registration, registrant_id, email)
+        registration.zoom_registrant_id = registrant_id[:64]
         registrants.record_zoom_status(registration, zoom_status)
         if zoom_status == registrants.APPROVED:
             registration.zoom_join_url = _text(registrant.get("join_url"))[:1000] or None
@@ -125,9 +125,8 @@ def reconcile_event(session: Session, client: ZoomClient, event: Event, *, now: 
         if person is not None:
             seen.add(person["id"])
             if registration.zoom_registrant_id != person["id"]:
+                registration.zoom_registrant_id = person["id"][:64]
                 report.linked += 1
-            # Zoom's own record says which address the registrant has (ours may have been corrected).
-            registrants.link_registrant(registration, person["id"], _text(person.get("email")) or None)
             if registration.zoom_synced_status not in (None, person["status"]):
                 report.mismatches.append(f"{registration.email or registration.id}: Zoom has {person['status']}, "
                                          f"we knew {registration.zoom_synced_status}")

@@ -63,18 +63,6 @@ def action_for(current: str | None, desired: str | None) -> str | None:
     return None  # nothing to do, or nothing Zoom offers (approved or denied back to pending)
 
 
-def address_changed(registration: Registration) -> bool:
-    """True when Zoom's registrant was added with another address than the one we hold now.
-
-    Zoom offers no way to change a registrant's email ("Meetings" API reference: a registrant
-    can be added, read, deleted and have its status updated, nothing else), so the registrant
-    is replaced: deleted, which also retires the personal link sent to the old address, and
-    added again with the new one.
-    """
-    return (registration.zoom_registrant_id is not None and registration.zoom_registrant_email is not None
-            and registration.zoom_registrant_email != registration.email_normalized)
-
-
 def needs_zoom_work(registration: Registration) -> bool:
     """True when a call to Zoom is due for this registration."""
     if not registration.event.zoom_id:
@@ -84,8 +72,6 @@ def needs_zoom_work(registration: Registration) -> bool:
         return registration.zoom_registrant_id is not None
     if registration.zoom_registrant_id is None:
         return desired in (APPROVED, PENDING)
-    if address_changed(registration) and desired in (APPROVED, PENDING):
-        return True
     current = registration.zoom_synced_status
     if current is None:
         return desired is not None  # status unknown: read it
@@ -151,7 +137,6 @@ def settle(registration: Registration) -> None:
 
 def request_erasure(session: Session, registration: Registration, now: datetime) -> bool:
     """The person's data is being erased: Zoom must forget them too. True when a call is due."""
-    registration.zoom_registrant_email = None  # the registrant is deleted by id; the address goes now
     if registration.zoom_registrant_id is None and registration.zoom_state != SyncState.PENDING:
         return False  # Zoom never heard of them
     registration.zoom_erase_requested_at = now
@@ -175,29 +160,9 @@ def record_zoom_status(registration: Registration, zoom_status: str | None) -> N
     registration.zoom_synced_status = zoom_status if zoom_status in ZOOM_STATUSES else None
 
 
-def link_registrant(registration: Registration, registrant_id: str, email: str | None) -> None:
-    """Zoom holds this person as registrant `registrant_id`, added with `email`."""
-    registration.zoom_registrant_id = str(registrant_id)[:64]
-    registration.zoom_registrant_email = (email or "").strip().casefold()[:320] or None
-
-
-def address_corrected(session: Session, registration: Registration, now: datetime) -> bool:
-    """An organiser corrected the person's address: the personal link Zoom issued for the old one
-    is about to be retired with its registrant, so nothing may send it again. True when a call
-    to Zoom is due (the replacement)."""
-    if not address_changed(registration):
-        return False
-    registration.zoom_join_url = None
-    if needs_zoom_work(registration):
-        mark_pending(session, registration, now)
-        return True
-    return False
-
-
 def forget_registrant(registration: Registration) -> None:
     """Zoom no longer holds this registrant (deleted, or unknown to Zoom): add again if wanted."""
     registration.zoom_registrant_id = None
-    registration.zoom_registrant_email = None
     registration.zoom_synced_status = None
     if registration.zoom_erase_requested_at is not None:
         registration.zoom_join_url = None

@@ -48,10 +48,8 @@ from panel_app.zoom.registrants import (  # noqa: F401  (the rules, re-exported 
     PENDING,
     ZOOM_STATUSES,
     action_for,
-    address_changed,
     desired_zoom_status,
     forget_registrant,
-    link_registrant,
     mark_pending,
     needs_zoom_work,
     record_join_url,
@@ -111,18 +109,6 @@ def _step(session: Session, client: ZoomClient, registration: Registration, desi
         forget_registrant(registration)
         _changed(registration, client)
         return True
-    if address_changed(registration) and desired in (APPROVED, PENDING):
-        # Zoom cannot change a registrant's email: delete the one added with the old address
-        # ("Delete a meeting registrant", which also retires its personal link) and add anew.
-        try:
-            client.delete_registrant(kind, zoom_id, registrant_id)
-        except (ZoomNotFound, ZoomRequestRejected) as exc:
-            if not registrant_gone(exc):
-                raise
-        forget_registrant(registration)
-        registration.zoom_join_url = None
-        _changed(registration, client)
-        return True
     if registrant_id is None:
         if desired not in (APPROVED, PENDING):
             return False
@@ -169,7 +155,7 @@ def _add(client: ZoomClient, registration: Registration) -> None:
             person = _find_listed(client, registration, DENIED)
             if person is None:
                 raise
-            link_registrant(registration, person["id"], person.get("email"))
+            registration.zoom_registrant_id = person["id"][:64]
             record_zoom_status(registration, DENIED)
             return
         if "custom_questions" not in text or not body.get("custom_questions"):
@@ -180,7 +166,7 @@ def _add(client: ZoomClient, registration: Registration) -> None:
                     zoom_id, registration.id)
         del body["custom_questions"]
         data = client.add_registrant(kind, zoom_id, body)
-    link_registrant(registration, data["registrant_id"], body["email"])
+    registration.zoom_registrant_id = str(data["registrant_id"])[:64]
     record_zoom_status(registration, None)  # the answer carries no status: read it next
 
 
@@ -215,14 +201,13 @@ def _read_registrant(session: Session, client: ZoomClient, registration: Registr
     return True
 
 
-def _finish(session: Session, registration: Registration, observed: tuple[str, bool, str]) -> bool:
-    """Mark done only if what we acted on (status, erasure, address) did not change during the calls."""
-    status, erased, email = observed
+def _finish(session: Session, registration: Registration, observed: tuple[str, bool]) -> bool:
+    """Mark done only if what we acted on (status, erasure) did not change during the calls."""
+    status, erased = observed
     has_registrant = registration.zoom_registrant_id is not None or erased
     result = session.execute(
         sa.update(Registration)
         .where(Registration.id == registration.id, Registration.status == status,
-               Registration.email_normalized == email,
                Registration.zoom_erase_requested_at.isnot(None) if erased
                else Registration.zoom_erase_requested_at.is_(None),
                Registration.zoom_state == SyncState.PENDING)
@@ -269,8 +254,7 @@ def sync_registration(session: Session, client: ZoomClient, registration_id: int
         for _ in range(MAX_PASSES):
             # Decide from one snapshot; `_finish` then checks the snapshot still holds, so a
             # change made while a call was in flight sends us round again instead of being lost.
-            observed = (registration.status, registration.zoom_erase_requested_at is not None,
-                        registration.email_normalized)
+            observed = (registration.status, registration.zoom_erase_requested_at is not None)
             desired = desired_zoom_status(registration)
             for _step_number in range(MAX_STEPS):
                 if not _step(session, client, registration, desired, now):

@@ -128,7 +128,7 @@ def _find_registration(session: Session, events: list[Event], registrant: dict) 
             Registration.event_id == events[0].id, Registration.email_normalized == email))
         if registration is not None and registration.zoom_registrant_id is None:
             # Our POST succeeded but its answer was lost: Zoom's notification tells us the id.
-            registrants.link_registrant(registration, rid, email)
+            registration.zoom_registrant_id = rid[:64]
     return registration
 
 

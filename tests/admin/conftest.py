@@ -130,6 +130,7 @@ def populated(db, make_event, make_registration):
         ZoomMeetingInstance,
         utcnow,
     )
+    from panel_app.models.speaker import EventSpeaker
 
     now = utcnow()
     upcoming = make_event(
@@ -162,6 +163,10 @@ def populated(db, make_event, make_registration):
         attendees.append(registration)
     db.session.add(ZoomMeetingInstance(event_id=past.id, uuid="abc==", started_at=past.starts_at,
                                        ended_at=past.ends_at))
+    moderator = EventSpeaker(event_id=upcoming.id, role="moderator", name="Hon. Aisha Bello-Ogunleye",
+                             function="Chair of the Committee on the Human Rights of Parliamentarians",
+                             translations={"fr": "Présidente du Comité des droits de l'homme des parlementaires"})
+    db.session.add(moderator)
     walk_ins = []
     for key, name, email, minutes in (("n:+41 22 919 41 50", "+41 22 919 41 50", "", 75),
                                       ("e:guest@un.example", "Invité spécial de l'ONU", "guest@un.example", 40)):
@@ -208,4 +213,4 @@ def populated(db, make_event, make_registration):
     db.session.add_all(entries)
     db.session.commit()
     return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
-                           walk_ins=walk_ins, message=message)
+                           walk_ins=walk_ins, message=message, moderator=moderator)

@@ -14,10 +14,10 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from panel_app.core import languages
-from panel_app.models.folding import fold
 from panel_app.events import services as event_services
 from panel_app.events.timefmt import parse_local
 from panel_app.models import ApprovalMode, Event
+from panel_app.models.folding import fold
 from panel_app.registration.forms import CleanText, RequiredText
 
 LOCAL_TIME_HINT = _l("Local time of the event's zone, as YYYY-MM-DD HH:MM (24-hour clock).")

@@ -13,8 +13,8 @@ from functools import lru_cache
 from flask_babel import lazy_gettext as _l
 
 from panel_app.core import languages as app_languages
-from panel_app.models.folding import fold
 from panel_app.models import AffiliationType, ParticipantRole, RegistrationStatus, SyncState
+from panel_app.models.folding import fold
 from panel_app.registration.countries import country_choices, country_codes
 
 SEARCH_MAX = 200

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.attendance import services as attendance_services
 from panel_app.audit.services import record
-from panel_app.models.folding import fold
 from panel_app.models import Event, Registration, RegistrationStatus, User
+from panel_app.models.folding import fold
 from panel_app.registration import services as registration_services
 from panel_app.registration import validation
 from panel_app.registration.countries import country_codes
@@ -351,14 +351,27 @@ class EditError(ValueError):
         self.code = code
 
 
-def edit_registration(
-    session: Session, registration: Registration, values: dict, *, now: datetime, user: User, ip: str | None = None
-) -> dict:
-    """Change a registrant's details (already cleaned by the form); returns {field: (old, new)}.
+@dataclass(frozen=True)
+class EditOutcome:
+    #: The registration to show afterwards: a new one when a confirmed, pending or waiting
+    #: person's address changed (see `registration.services.change_email`).
+    registration: Registration
+    #: {field: (old, new)} for what changed.
+    changes: dict
 
-    The address and the interpretation channel change through the registration services, as
-    the registrant's own change would: a confirmed person gets their invite again (at the new
-    address, in the new channel), and Zoom's registrant follows a corrected address.
+
+def edit_registration(
+    session: Session, registration: Registration, values: dict, *, now: datetime, user: User, secret_key: str,
+    ip: str | None = None,
+) -> EditOutcome:
+    """Change a registrant's details (already cleaned by the form).
+
+    Everything goes through the registration services, so an organiser's correction does what
+    the registrant's own would: details are announced, a new channel sends a confirmed person
+    their invite again, and a new address replaces the registration (the old address gets the
+    invite withdrawn, the new one gets the invite and join link, Zoom's registrant follows),
+    keeping the seat and the place on the waiting list. People who left the event are only
+    corrected on the record: nobody is written to.
     Raises EditError when the email belongs to another registration of the same event or
     the language is not offered.
     """
@@ -368,40 +381,48 @@ def edit_registration(
         raise EditError("language", "not_offered")
     if "country" in new and new["country"] not in country_codes():
         raise EditError("country", "unknown")
-    changes: dict = {}
-    if "email" in new:
-        email, email_normalized = validation.normalise_email(new.pop("email"))
-        old = registration.email
-        try:
-            if registration_services.change_email(session, registration, email=email,
-                                                  email_normalized=email_normalized, now=now):
-                changes["email"] = (old, email)
-        except registration_services.EmailTaken as exc:
-            raise EditError("email", "taken") from exc
-    if "language" in new:
-        language = new.pop("language")
-        old = registration.language
-        if language != old:
-            if registration.is_active:
-                registration_services.change_languages(session, registration, language=language,
-                                                       email_language=registration.email_language, now=now)
-            else:  # nobody to write to: a plain correction of the record
-                registration.language = language
-            changes["language"] = (old, language)
-    for name in EDITABLE_FIELDS:
-        if name in new and new[name] != getattr(registration, name):
-            changes[name] = (getattr(registration, name), new[name])
-            setattr(registration, name, new[name])
+    email, email_normalized = (validation.normalise_email(new.pop("email")) if "email" in new
+                               else (registration.email, registration.email_normalized))
+    if email_normalized != registration.email_normalized and session.scalar(
+            sa.select(Registration.id).where(Registration.event_id == registration.event_id,
+                                             Registration.email_normalized == email_normalized,
+                                             Registration.status != RegistrationStatus.CANCELLED,
+                                             Registration.id != registration.id)) is not None:
+        raise EditError("email", "taken")
+    active = registration.is_active
+    moves = email_normalized != registration.email_normalized
+    changes = {name: (getattr(registration, name), new[name]) for name in registration_services.DETAIL_FIELDS
+               if name in new and new[name] != getattr(registration, name)}
+    if active:
+        registration_services.update_details(session, registration, {k: v for k, (_, v) in changes.items()},
+                                             now=now)
+    else:
+        for name, (_, value) in changes.items():
+            setattr(registration, name, value)
+    language = new.get("language", registration.language)
+    if language != registration.language:
+        changes["language"] = (registration.language, language)
+        if active and not moves:
+            registration_services.change_languages(session, registration, language=language,
+                                                   email_language=registration.email_language, now=now)
+        else:  # the replacement's first message carries the new channel; or nobody to write to
+            registration.language = language
+    target = registration
+    if email != registration.email:
+        changes["email"] = (registration.email, email)
+        if active and moves:
+            session.flush()  # change_email re-reads the row under the seat lock
+            target = registration_services.change_email(
+                session, registration, email=email, email_normalized=email_normalized, now=now,
+                secret_key=secret_key, actor=user.email).registration
+        else:  # the same address in other capitals, or a record nobody is written to any more
+            registration.email, registration.email_normalized = email, email_normalized
     if changes:
-        record(
-            session,
-            "registration.edit",
-            actor=user,
-            event_id=registration.event_id,
-            registration_id=registration.id,
-            details={name: {"from": old, "to": value} for name, (old, value) in changes.items()},
-            ip=ip,
-            now=now,
-        )
+        details = {name: {"from": old, "to": value} for name, (old, value) in changes.items()}
+        record(session, "registration.edit", actor=user, event_id=registration.event_id,
+               registration_id=target.id, details=details, ip=ip, now=now)
+        if target is not registration:
+            record(session, "registration.edit", actor=user, event_id=registration.event_id,
+                   registration_id=registration.id, details={**details, "replaced_by": target.id}, ip=ip, now=now)
     session.flush()
-    return changes
+    return EditOutcome(registration=target, changes=changes)

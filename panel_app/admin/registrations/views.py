@@ -228,15 +228,22 @@ def registration_edit(slug: str, registration_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            changes = services.edit_registration(db.session, item, form.values(), now=utcnow(),
-                                                 user=current_account(), ip=client_ip())
+            outcome = services.edit_registration(db.session, item, form.values(), now=utcnow(),
+                                                 user=current_account(), secret_key=current_app.config["SECRET_KEY"],
+                                                 ip=client_ip())
         except services.EditError as exc:
             db.session.rollback()
             error = EDIT_ERRORS.get((exc.field, exc.code), lambda: _("This value cannot be accepted."))()
         else:
             db.session.commit()
-            flash(_("Details saved.") if changes else _("Nothing changed."), "success" if changes else "info")
-            return redirect(url_for("admin.registration", slug=event.slug, registration_id=item.id), code=303)
+            if outcome.registration.id != item.id:
+                flash(_("Details saved. The registration now uses the new address: the old one was sent the "
+                        "withdrawal of the invite, the new one gets the invite and join link."), "success")
+            else:
+                flash(_("Details saved.") if outcome.changes else _("Nothing changed."),
+                      "success" if outcome.changes else "info")
+            return redirect(url_for("admin.registration", slug=event.slug, registration_id=outcome.registration.id),
+                            code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/registration_edit.html", event=event, registration=item, form=form,
                            error=error), status

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy")
-ORGANISER_ONLY = ("admin.event_new", "admin.event_edit", "admin.registration_edit", "admin.registration_new")
+ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy", "admin.settings")
+ORGANISER_ONLY = ("admin.event_new", "admin.event_edit", "admin.registration_edit", "admin.registration_new",
+                  "admin.speaker_edit")
 
 
 def _pages(app, populated) -> list[tuple[str, str]]:
     values = {
         "slug": populated.upcoming.slug, "registration_id": populated.people[0].id, "user_id": 1,
-        "interpreter_id": 1, "walk_in_id": populated.walk_ins[0].id,
+        "interpreter_id": 1, "walk_in_id": populated.walk_ins[0].id, "speaker_id": populated.moderator.id,
     }
     past_values = {**values, "slug": populated.past.slug, "registration_id": populated.attendees[0].id}
     pages = []
@@ -24,6 +25,8 @@ def _pages(app, populated) -> list[tuple[str, str]]:
             variants = (values, past_values) if "slug" in rule.arguments else (values,)
             if "walk_in_id" in rule.arguments:
                 variants = (past_values,)  # the walk-ins are the past event's
+            if "speaker_id" in rule.arguments:
+                variants = (values,)  # the moderator is the upcoming event's
             for chosen in variants:
                 pages.append((rule.endpoint, url_for(rule.endpoint, **{k: chosen[k] for k in rule.arguments})))
     return sorted(set(pages))

@@ -49,21 +49,41 @@ def action(post, client, event, registration, name, **kwargs):
 
 # -- corrections (item 2) ------------------------------------------------------------------------
 
-def test_correcting_a_confirmed_persons_address_sends_their_invite_to_the_new_address(
+def test_correcting_a_confirmed_persons_address_moves_their_seat_and_invite_to_the_new_address(
         organiser, post, db, app, populated, outbox):
-    person = populated.people[0]  # María-José Ñúñez-Öztürk, confirmed
+    person = populated.people[0]  # María-José Ñúñez-Öztürk, confirmed (the event is full)
+    old_address = person.email
     url = f"/admin/events/{populated.upcoming.slug}/registrations/{person.id}/edit"
-    response = post(organiser, url, edit_data(person, email="Maria.Nunez@Congreso.example"), form_url=url)
+    response = post(organiser, url, edit_data(person, email="Maria.Nunez@Congreso.example", first_name="María José"),
+                    form_url=url)
     assert response.status_code == 303
+    current = db.session.scalar(sa.select(Registration).where(
+        Registration.email_normalized == "maria.nunez@congreso.example"))
+    assert response.headers["Location"].endswith(f"/registrations/{current.id}")
+    assert (fresh(db, person).status, current.status, current.first_name) == ("cancelled", "confirmed", "María José")
+    assert current.created_at == person.created_at  # the same place in line
     deliver(app)
     sent = mails(outbox)
-    assert [m["To"] for m in sent if "congreso.example" in m["To"].casefold()], "the new address is written to"
-    invite = next(m for m in sent if "congreso.example" in m["To"].casefold())
-    assert any(p.get_content_type() == "text/calendar" for p in invite.walk())
-    assert person.event.join_url in invite.get_body(("plain",)).get_content()
-    history = organiser.get(f"/admin/events/{populated.upcoming.slug}/registrations/{person.id}").get_data(
+    new = [m for m in sent if "congreso.example" in m["To"].casefold()]
+    old = [m for m in sent if old_address in m["To"]]
+    assert new and any(p.get_param("method") == "REQUEST" for p in new[-1].walk()
+                       if p.get_content_type() == "text/calendar")
+    assert populated.upcoming.join_url in new[-1].get_body(("plain",)).get_content()
+    assert old, "the old address is told the invite is withdrawn"
+    page = organiser.get(f"/admin/events/{populated.upcoming.slug}/registrations/{current.id}").get_data(as_text=True)
+    assert f"Email: {old_address} → Maria.Nunez@congreso.example" in page
+    assert "First name: María-José → María José" in page
+    old_page = organiser.get(f"/admin/events/{populated.upcoming.slug}/registrations/{person.id}").get_data(
         as_text=True)
-    assert f"Email: {person.email} → Maria.Nunez@congreso.example" in history
+    assert "Confirmed → Cancelled" in old_page and f"Continued as registration: {current.id}" in old_page
+
+
+def test_correcting_an_address_to_one_already_registered_is_refused(organiser, post, db, populated):
+    person, other = populated.people[0], populated.people[1]
+    url = f"/admin/events/{populated.upcoming.slug}/registrations/{person.id}/edit"
+    response = post(organiser, url, edit_data(person, email=other.email.upper()), form_url=url)
+    assert response.status_code == 422 and "already uses this email" in response.get_data(as_text=True)
+    assert fresh(db, person).status == "confirmed"
 
 
 def test_changing_a_confirmed_persons_channel_sends_the_invite_again_in_the_new_channel(
@@ -73,20 +93,23 @@ def test_changing_a_confirmed_persons_channel_sends_the_invite_again_in_the_new_
     assert post(organiser, url, edit_data(person, language="es"), form_url=url).status_code == 303
     assert fresh(db, person).language == "es"
     queued = db.session.scalars(sa.select(Notification.kind).where(Notification.registration_id == person.id)).all()
-    assert "invite" in queued
+    assert "changed" in queued  # the invite again, saying what changed
     deliver(app)
     assert any(person.email in m["To"] for m in mails(outbox))
     page = organiser.get(f"/admin/events/{populated.upcoming.slug}/registrations/{person.id}").get_data(as_text=True)
     assert "Interpretation language: French → Spanish" in page
 
 
-def test_correcting_someone_waiting_writes_to_nobody_yet(organiser, post, db, populated):
-    waiting = populated.people[8]
-    url = f"/admin/events/{populated.upcoming.slug}/registrations/{waiting.id}/edit"
-    assert post(organiser, url, edit_data(waiting, email="new.address@parliament.example"),
-                form_url=url).status_code == 303
+def test_correcting_someone_who_left_the_event_changes_only_the_record(organiser, post, db, populated):
+    declined = populated.people[10]
+    url = f"/admin/events/{populated.upcoming.slug}/registrations/{declined.id}/edit"
+    response = post(organiser, url, edit_data(declined, email="new.address@parliament.example", language="es"),
+                    form_url=url)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/registrations/{declined.id}")
+    row = fresh(db, declined)
+    assert (row.email, row.language, row.status) == ("new.address@parliament.example", "es", "declined")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
-                             .where(Notification.registration_id == waiting.id)) == 0
+                             .where(Notification.registration_id == declined.id)) == 0
 
 
 # -- reversible decisions (item 5) ---------------------------------------------------------------
