@@ -71,7 +71,8 @@ FIELD_LABELS = {
     "filters": _l("Filters"), "reason": _l("Reason"), "subject": _l("Subject"), "recipients": _l("Recipients"),
     "action": _l("Action"), "selected": _l("Selected"), "changed": _l("Changed"), "promoted": _l("Moved up"),
     "walk_in": _l("Walk-in"), "sessions": _l("Stays in the meeting"), "from": _l("From"),
-    "replaced_by": _l("Continued as registration"), "message_id": _l("Message"), "outcomes": _l("Outcome"), "unchanged": _l("Left as they were"),
+    "replaced_by": _l("Continued as registration"), "message_id": _l("Message"), "outcomes": _l("Outcome"),
+    "unchanged": _l("Left as they were"),
     # list filters
     "q": _l("Search text"), "zoom_state": _l("Zoom sync"), "invite_state": _l("Invite"), "attended": _l("Attended"),
 }
