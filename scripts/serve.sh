@@ -22,7 +22,6 @@ fi
 # Installing: skipped when what it installs from has not changed since the last run (a stamp
 # in .venv holds their hash), so a warm start takes seconds.
 install() {
-  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
   # Exactly the locked versions, each checked against its hash, then the app without touching them.
   .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .

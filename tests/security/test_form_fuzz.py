@@ -19,7 +19,7 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from panel_app.models import EventInterpreter
+from panel_app.models import EventInterpreter, EventSpeaker
 from panel_app.security import UNSTORABLE
 from tests.admin.conftest import PASSWORD, sign_in
 from tests.clients import new_browser
@@ -176,7 +176,7 @@ def _stored_text_with_nul(app) -> list[str]:
 
 @pytest.fixture
 def populated(make_event, make_registration, make_user, db):
-    """An event with registrants of every status, an interpreter and accounts of every role."""
+    """An event with registrants of every status, an interpreter, a moderator and accounts of every role."""
     event = make_event(title="Solidarité parlementaire", capacity=3, approval_mode="manual",
                        join_url="https://zoom.us/j/85012345678")
     tokens = []
@@ -187,6 +187,9 @@ def populated(make_event, make_registration, make_user, db):
     db.session.add(EventInterpreter(event_id=event.id, email="ines@interpreters.example",
                                     email_normalized="ines@interpreters.example", name="Inès Ò'Brien",
                                     language_a="en", language_b="fr"))
+    db.session.add(EventSpeaker(event_id=event.id, role="moderator", name="Amina Diallo",
+                                function="Secretary of the Committee on the Human Rights of Parliamentarians",
+                                translations={"fr": "Secrétaire du Comité des droits de l'homme des parlementaires"}))
     make_user("viewer", email="viewer@ipu.example.org")
     db.session.commit()
     return event, tokens
@@ -195,8 +198,9 @@ def populated(make_event, make_registration, make_user, db):
 def test_every_public_form_survives_nasty_input(app, client, make_registration, populated):
     event, tokens = populated
     _, token = tokens[0]
-    pages = [f"/events/{event.slug}/register", f"/registrations/{token}", f"/registrations/{token}/erase",
-             "/admin/login", f"/events/{event.slug}?lang=fr"]
+    pages = [f"/events/{event.slug}/register", f"/registrations/{token}", f"/registrations/{token}/cancel",
+             f"/registrations/{token}/details", f"/registrations/{token}/erase", "/admin/login",
+             f"/events/{event.slug}?lang=fr"]
     forms = [form for page in pages for form in read_forms(client, page)]
     assert {form.action for form in forms if form.method == "POST"} >= {
         f"/events/{event.slug}/register", f"/registrations/{token}/cancel", f"/registrations/{token}/languages",
@@ -219,7 +223,8 @@ def test_every_console_form_survives_nasty_input(app, make_user, populated):
     make_user("admin", email="admin@ipu.example.org")
     client = new_browser(app)
     assert sign_in(client, "admin@ipu.example.org", PASSWORD).status_code == 303
-    values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1}
+    values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1,
+              "speaker_id": 1}
     pages = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
