@@ -16,7 +16,7 @@ from panel_app.admin.audit import describe
 from panel_app.admin.blueprint import bp
 from panel_app.admin.forms import ActionForm
 from panel_app.admin.registrations.filters import RegistrationFilters, parse_filters
-from panel_app.events import services as events_services
+from panel_app.events import overview as events_overview
 from panel_app.events.timefmt import zone_abbreviation
 from panel_app.extensions import db
 from panel_app.models import Event, User, utcnow
@@ -144,4 +144,4 @@ def phase_label(phase: str) -> str:
 @bp.app_template_global()
 def event_phase(event) -> str:
     """Where the event stands now: draft, upcoming, live, ended or cancelled."""
-    return str(events_services.event_phase(event, utcnow()))
+    return str(events_overview.event_phase(event, utcnow()))

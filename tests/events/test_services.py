@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from panel_app.events import services
+from panel_app.events import overview, services
 from panel_app.models import AuditEntry, Event, Notification, utcnow
 
 
@@ -81,6 +81,6 @@ def test_the_events_list_counts_registrations_per_status(db, make_event, make_re
     busy, quiet = make_event(), make_event()
     make_registration(busy, status="confirmed")
     make_registration(busy, status="waitlisted", last_name="Ñúñez-Öztürk")
-    summaries = {s.event.id: s.counts for s in services.event_summaries(db.session)}
+    summaries = {s.event.id: s.counts for s in overview.event_summaries(db.session)}
     assert (summaries[busy.id]["confirmed"], summaries[busy.id]["waitlisted"]) == (1, 1)
     assert set(summaries[quiet.id].values()) == {0}

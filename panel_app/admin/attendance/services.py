@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.admin.registrations.services import filtered
-from panel_app.attendance import services as attendance
+from panel_app.attendance import walk_ins as attendance
 from panel_app.audit.services import record
 from panel_app.models import Event, Registration, RegistrationStatus, User, WalkIn
 
@@ -45,7 +45,7 @@ def candidates(session: Session, event: Event, q: str) -> list[Registration]:
 
 def match(session: Session, event: Event, found: WalkIn, registration: Registration, *, now: datetime, user: User,
           ip: str | None = None) -> int:
-    """Match a walk-in to a registration (see `attendance.match_walk_in`) and record who did it."""
+    """Match a walk-in to a registration (see `attendance.walk_ins.match_walk_in`) and record who did it."""
     label = found.name or found.email
     moved = attendance.match_walk_in(session, event, found, registration, now=now)
     record(session, "attendance.match", actor=user, event_id=event.id, registration_id=registration.id,

@@ -19,7 +19,7 @@ from panel_app.admin.dashboard.services import dashboard
 from panel_app.admin.forms import ActionForm
 from panel_app.admin.registrations.filters import SEARCH_MAX
 from panel_app.admin.registrations.services import get_registration
-from panel_app.attendance import services as attendance
+from panel_app.attendance import walk_ins as attendance
 from panel_app.exports import services as exports
 from panel_app.extensions import db
 from panel_app.models import Event, UserRole, WalkIn, utcnow

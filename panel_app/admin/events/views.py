@@ -11,6 +11,7 @@ from panel_app.admin.common import checked_action_form, client_ip, current_accou
 from panel_app.admin.events.forms import EventForm, event_form_data, new_event_data, timezone_names
 from panel_app.admin.forms import ActionForm
 from panel_app.events import services
+from panel_app.events.overview import events_overview
 from panel_app.extensions import db
 from panel_app.models import EventStatus, UserRole, utcnow
 
@@ -22,7 +23,7 @@ def index():
 
 @bp.get("/events")
 def events():
-    overview = services.events_overview(db.session, utcnow())
+    overview = events_overview(db.session, utcnow())
     return render_template("admin/events.html", overview=overview, action_form=ActionForm())
 
 

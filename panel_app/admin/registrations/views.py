@@ -28,7 +28,7 @@ from panel_app.admin.common import (
     request_filters,
 )
 from panel_app.admin.forms import ActionForm
-from panel_app.admin.registrations import services
+from panel_app.admin.registrations import edits, services
 from panel_app.admin.registrations.filters import CHOICES, PER_PAGE_CHOICES, SORT_KEYS, RegistrationFilters
 from panel_app.admin.registrations.forms import AddRegistrationForm, RegistrationEditForm
 from panel_app.admin.registrations.history import person_history
@@ -228,10 +228,10 @@ def registration_edit(slug: str, registration_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            outcome = services.edit_registration(db.session, item, form.values(), now=utcnow(),
+            outcome = edits.edit_registration(db.session, item, form.values(), now=utcnow(),
                                                  user=current_account(), secret_key=current_app.config["SECRET_KEY"],
                                                  ip=client_ip())
-        except services.EditError as exc:
+        except edits.EditError as exc:
             db.session.rollback()
             error = EDIT_ERRORS.get((exc.field, exc.code), lambda: _("This value cannot be accepted."))()
         else:
@@ -300,7 +300,7 @@ def registration_new(slug: str):
     error = existing = None
     if form.validate_on_submit():
         try:
-            added = services.add_registration(
+            added = edits.add_registration(
                 db.session, event, form.values(), notify=bool(form.notify.data),
                 over_capacity=form.placement.data == "confirm", now=utcnow(), user=current_account(),
                 secret_key=current_app.config["SECRET_KEY"], ip=client_ip(),
@@ -309,7 +309,7 @@ def registration_new(slug: str):
             db.session.rollback()
             existing = exc.registration
             error = _("This address is already registered for this event.")
-        except services.EditError as exc:
+        except edits.EditError as exc:
             db.session.rollback()
             error = EDIT_ERRORS.get((exc.field, exc.code), lambda: _("This value cannot be accepted."))()
         except ValueError:
