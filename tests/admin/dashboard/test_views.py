@@ -66,4 +66,4 @@ def test_dashboard_shows_fill_rate_country_names_and_attendance_by_channel(organ
     assert "<th scope=\"row\">English</th><td class=\"num\">2</td><td class=\"num\">0</td>" in channel_table
     organiser.set_cookie("lang", "es")
     spanish = organiser.get(f"/admin/events/{populated.upcoming.slug}").get_data(as_text=True)
-    assert "España" in spanish and "Tasa de ocupación" in spanish
+    assert "España" in spanish and "Ocupación" in spanish
