@@ -174,10 +174,10 @@ OVERFLOW_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width", [1280, 1366])
+@pytest.mark.parametrize(("width", "locale"), [(1280, "en-GB"), (1366, "en-GB"), (1280, "fr-FR"), (1280, "es-ES")])
 def test_console_pages_keep_every_column_in_view_and_pass_axe_at_laptop_widths(
-        browser_app, new_page, axe_violations, console_world, width):
-    page = new_page(locale="en-GB", viewport={"width": width, "height": 900}, bypass_csp=True)
+        browser_app, new_page, axe_violations, console_world, width, locale):
+    page = new_page(locale=locale, viewport={"width": width, "height": 900}, bypass_csp=True)
     _log_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
     problems = []
     folder = screenshot_dir()
@@ -185,7 +185,7 @@ def test_console_pages_keep_every_column_in_view_and_pass_axe_at_laptop_widths(
         response = page.goto(url)
         assert response.status == 200, (label, response.status)
         if folder:  # for a human to look at: BROWSER_SCREENSHOTS=/tmp/shots
-            page.screenshot(path=str(folder / f"console-{width}-{label}.png"), full_page=True)
+            page.screenshot(path=str(folder / f"console-{locale[:2]}-{width}-{label}.png"), full_page=True)
         problems += [f"{label}: {p}" for p in page.evaluate(OVERFLOW_JS)]
         problems += [f"{label}: axe {v['impact']} {v['id']} ({v['help']}) at {v['targets']}"
                      for v in axe_violations(page)]
