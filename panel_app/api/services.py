@@ -87,7 +87,7 @@ def create_on_behalf(session: Session, event: Event, values: dict, *, token: Api
 
 def _refused(change: StatusChange, wanted: str) -> Problem:
     return conflict(_("A %(current)s registration cannot become %(wanted)s.", current=change.status.value,
-                      wanted=wanted), status=change.status.value)
+                      wanted=wanted), current_status=change.status.value)
 
 
 def change_status(session: Session, registration: Registration, wanted: str, *, token: ApiToken,
@@ -125,13 +125,13 @@ def _confirm_waiting(session: Session, registration: Registration, *, now: datet
                             changed=registration.status == RegistrationStatus.CONFIRMED)
     free = registration_services.free_seats(event.capacity, registration_services.seats_taken(session, event.id))
     if free == 0:
-        raise conflict(_("The event is full: this person stays on the waiting list."), status="waitlisted")
+        raise conflict(_("The event is full: this person stays on the waiting list."), current_status="waitlisted")
     ahead = session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
         Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED,
         sa.or_(Registration.created_at < registration.created_at,
                sa.and_(Registration.created_at == registration.created_at, Registration.id < registration.id))))
     if ahead:
-        raise conflict(_("%(n)d people are ahead on the waiting list.", n=ahead), status="waitlisted")
+        raise conflict(_("%(n)d people are ahead on the waiting list.", n=ahead), current_status="waitlisted")
     promoted = registration_services.promote_from_waitlist(session, event, now, actor)
     return StatusChange(registration=registration, status=RegistrationStatus(registration.status),
                         changed=registration in promoted, promoted=tuple(p for p in promoted if p is not registration))
@@ -150,7 +150,7 @@ def change_languages(session: Session, registration: Registration, values: dict,
                                                          email_language=email_language, now=now)
     except ValueError:
         raise conflict(_("A cancelled or declined registration cannot be changed."),
-                       status=str(registration.status)) from None
+                       current_status=str(registration.status)) from None
     if changed:
         record(session, "registration.edit", actor=token, event_id=registration.event_id,
                registration_id=registration.id,

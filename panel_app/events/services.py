@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from panel_app.audit.services import actor_name, record
 from panel_app.core import languages
-from panel_app.events.signals import event_changed
+from panel_app.events import signals as event_signals
 from panel_app.models import ApiToken, ApprovalMode, Event, EventStatus, Registration, RegistrationStatus, User
 from panel_app.registration import services as registration_services
 
@@ -106,7 +106,7 @@ def create_event(
     session.flush()
     if user is not None:
         record(session, "event.create", actor=user, event_id=event.id, details={"slug": event.slug}, ip=ip, now=now)
-    event_changed.send(event, change="created", fields=())
+    event_signals.event_changed.send(event, change="created", fields=())
     return event
 
 
@@ -161,7 +161,7 @@ def update_event(
             registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
             registration_services.promote_from_waitlist(session, event, now, actor_name(user))
     session.flush()
-    event_changed.send(event, change="updated", fields=tuple(changes))
+    event_signals.event_changed.send(event, change="updated", fields=tuple(changes))
     return changes
 
 
@@ -179,7 +179,7 @@ def publish_event(session: Session, event: Event, *, now: datetime, user: User |
     event.status = EventStatus.PUBLISHED
     record(session, "event.publish", actor=user, event_id=event.id, ip=ip, now=now)
     session.flush()
-    event_changed.send(event, change="published", fields=())
+    event_signals.event_changed.send(event, change="published", fields=())
     return True
 
 
@@ -204,7 +204,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, user: User | 
 
         event_cancelled(session, event, now=now)
     session.flush()
-    event_changed.send(event, change="cancelled", fields=())
+    event_signals.event_changed.send(event, change="cancelled", fields=())
     return True
 
 

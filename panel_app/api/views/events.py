@@ -76,10 +76,8 @@ class Events(MethodView):
         return views_of([event])[0], 201, {"Location": url_for("api.Event", slug=event.slug)}
 
 
-@bp.route("/events/<slug>")
+@bp.route("/events/<slug>", endpoint="Event")
 class EventResource(MethodView):
-    endpoint = "Event"
-
     @bp.response(200, EventSchema)
     def get(self, slug: str):
         """One event."""
@@ -108,7 +106,7 @@ def publish_event(slug: str):
     """Publish a draft (registration then opens per its window); repeating it changes nothing."""
     event = event_or_404(slug)
     if event.status == EventStatus.CANCELLED:
-        raise conflict(_("A cancelled event cannot be published."), status=event.status)
+        raise conflict(_("A cancelled event cannot be published."), current_status=event.status)
     event_services.publish_event(db.session, event, now=utcnow(), user=current_token())
     db.session.commit()
     return views_of([event])[0]

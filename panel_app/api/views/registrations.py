@@ -97,10 +97,8 @@ class Registrations(MethodView):
         return registration, 201, {"Location": location}
 
 
-@bp.route("/events/<slug>/registrations/<int:registration_id>")
+@bp.route("/events/<slug>/registrations/<int:registration_id>", endpoint="Registration")
 class RegistrationResource(MethodView):
-    endpoint = "Registration"
-
     @bp.response(200, RegistrationSchema)
     def get(self, slug: str, registration_id: int):
         """One registration."""

@@ -1,8 +1,9 @@
 """Signal listeners: registration, attendance and event changes become webhook messages.
 
 They run inside the transaction that made the change (the services send their signals
-there) and only add rows (`services.announce`); the delivery job is enqueued after the
-commit. Payload `data` is the resource as the API's GET shows it:
+there) and only note what to announce (`services.announce`): the message is written as the
+transaction commits, and the delivery job is enqueued after the commit. Payload `data` is the
+resource as the API's GET shows it:
 
 - registration.created / .changed / .cancelled: {"registration": Registration, "changed":
   [field names], "previous_status": the status before, or null};
@@ -14,7 +15,7 @@ commit. Payload `data` is the resource as the API's GET shows it:
 
 from __future__ import annotations
 
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from panel_app.api import resources
 from panel_app.api.schemas import AttendanceSchema, EventSchema, RegistrationSchema, WalkInSchema
@@ -106,6 +107,7 @@ def connect() -> None:
     attendance_recorded.connect(_on_attendance, weak=False)
     event_changed.connect(_on_event_changed, weak=False)
     personal_data_erasing.connect(_on_erasing, weak=False)
+    services.install(Session)
 
 
 connect()

@@ -8,6 +8,7 @@ and its webhooks commit or roll back together) and schedules the delivery job af
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ DESCRIPTION_MAX = 300
 #: Settled messages (every delivery delivered or failed) are deleted after this long.
 KEEP_SETTLED = timedelta(days=30)
 _ENDPOINTS_CACHE = "panel_app.api.webhook_endpoints"
+_PENDING = "panel_app.api.webhooks_announced"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -171,23 +174,49 @@ def body_for(event_type: str, data: dict, now: datetime) -> str:
 
 
 def announce(session: Session, event_type: str, data_fn, *, now: datetime, registration_id: int | None = None,
-             event_id: int | None = None) -> WebhookMessage | None:
-    """Queue `event_type` for every endpoint subscribed to it; None when there is none.
+             event_id: int | None = None) -> None:
+    """Queue `event_type` for every active endpoint subscribed to it, with this transaction.
 
-    `data_fn()` builds the payload's `data` only when someone listens. The message and its
-    deliveries join the caller's transaction; the delivery job is enqueued after commit.
+    The message is written when the transaction commits (`write_announced`, a before-commit
+    hook): its `data_fn()` then describes the resource as committed (what a GET answers
+    afterwards, timestamps included), a person erased in the same transaction is already
+    blank, and a rollback writes nothing. The delivery job is enqueued after the commit.
     """
-    endpoint_ids = wanted(session, event_type)
-    if not endpoint_ids:
-        return None
-    message = WebhookMessage(key="msg_" + secrets.token_urlsafe(18), event_type=event_type,
-                             body=body_for(event_type, data_fn(), now), registration_id=registration_id,
-                             event_id=event_id, created_at=now)
-    message.deliveries = [WebhookDelivery(endpoint_id=endpoint_id, state=DeliveryState.PENDING, attempts=0,
-                                          next_attempt_at=now, created_at=now) for endpoint_id in endpoint_ids]
-    session.add(message)
-    after_commit(session, _due, message.key)
-    return message
+    session.info.setdefault(_PENDING, []).append((event_type, data_fn, now, registration_id, event_id))
+
+
+def write_announced(session: Session) -> None:
+    """Before commit: write the messages announced in this transaction and their deliveries."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    session.flush()  # the resources as they will be committed (onupdate timestamps included)
+    for event_type, data_fn, now, registration_id, event_id in pending:
+        endpoint_ids = wanted(session, event_type)
+        if not endpoint_ids:
+            continue
+        try:
+            body = body_for(event_type, data_fn(), now)
+        except Exception:  # a webhook must never stop the change it announces from committing
+            log.exception("webhook %s could not be built; not sent", event_type)
+            continue
+        message = WebhookMessage(key="msg_" + secrets.token_urlsafe(18), event_type=event_type, body=body,
+                                 registration_id=registration_id, event_id=event_id, created_at=now)
+        message.deliveries = [WebhookDelivery(endpoint_id=endpoint_id, state=DeliveryState.PENDING, attempts=0,
+                                              next_attempt_at=now, created_at=now) for endpoint_id in endpoint_ids]
+        session.add(message)
+        after_commit(session, _due, message.key)
+
+
+def _drop_announced(session: Session, _previous=None) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install(session_factory) -> None:
+    """Attach the before-commit hook to a session class (done once, when the listeners connect)."""
+    if not sa.event.contains(session_factory, "before_commit", write_announced):
+        sa.event.listen(session_factory, "before_commit", write_announced)
+        sa.event.listen(session_factory, "after_soft_rollback", _drop_announced)
 
 
 def _due(message_key: str | None) -> None:
