@@ -83,7 +83,7 @@ def test_every_answer_matches_the_openapi_description(app, populated, mode):
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=25, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        def run(case):
+        def run(case, operation=operation):
             _aim_at_real_resources(case, populated)
             response = case.call_and_validate(headers=headers, checks=CHECKS)
             statuses.append((operation.method.upper(), operation.path, response.status_code))

@@ -61,7 +61,7 @@ def receiver() -> Iterator[Receiver]:
             status = state.next_status()
             with state.lock:
                 state.received.append(Received(headers=headers, body=body, verified=verified))
-            answer = json.dumps({"ok": status < 300, "note": "reçu — " + "x" * 2000}).encode()
+            answer = json.dumps({"ok": status < 300, "note": "reçu — " + "x" * 2000}, ensure_ascii=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
