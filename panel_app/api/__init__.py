@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import http
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -73,6 +73,9 @@ def init_app(app: Flask) -> None:
     })
     api = PanelApi(app)
     api.register_blueprint(bp)
+    # People look for the reference next to the API; it is a static page (vendored Swagger UI).
+    app.add_url_rule("/api/v1/docs", "api_reference",
+                     lambda: redirect(url_for("static", filename="api/reference.html")))
     # Token authentication, no cookies: a CSRF token cannot apply (and no browser session is read).
     csrf.exempt(bp)
 
