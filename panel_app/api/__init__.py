@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import http
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -80,22 +81,18 @@ def init_app(app: Flask) -> None:
     csrf.exempt(bp)
 
 
+#: The largest API request body (an event with its three translations fits easily).
+API_MAX_BODY = 256 * 1024
+
+
 @bp.before_request
 def _before_request():
-    from flask import request
-
     auth.authenticate_request()
     if request.method in ("POST", "PUT", "PATCH"):
         # Requests carry small JSON documents: refuse anything else early and clearly.
         request.max_content_length = API_MAX_BODY
         if request.content_length and not request.is_json:
-            from flask_babel import gettext as _
-
             raise problems.Problem(415, "unsupported-media-type", _("Send the body as application/json."))
-
-
-#: The largest API request body (an event with its three translations fits easily).
-API_MAX_BODY = 256 * 1024
 
 bp.register_error_handler(problems.Problem, problems.handle_problem)
 bp.register_error_handler(HTTPException, problems.handle_http_exception)

@@ -62,7 +62,7 @@ class FieldError:
         return {"location": self.location, "field": self.field, "code": self.code, "detail": self.detail}
 
 
-@dataclass
+@dataclass(eq=False)
 class Problem(Exception):
     """Raise to answer with a problem document."""
 
@@ -132,6 +132,8 @@ _FIELD_MESSAGES: list[tuple[re.Pattern, str, object]] = [
     (re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"), "length",
      _l("Give between %(min)s and %(max)s items.")),
     (re.compile(r"^Invalid JSON body\.$"), "invalid_json", _l("The body is not valid JSON.")),
+    (re.compile(r"^String does not match expected pattern\.$"), "invalid_format",
+     _l("This value does not have the expected form.")),
 ]
 
 

@@ -240,7 +240,7 @@ class RegistrationListArgs(ma.Schema):
     affiliation_type = Choice(AFFILIATIONS)
     role = Choice(ROLES)
     language = Choice(CODES)
-    country = fields.String(validate=validate.Length(equal=2))
+    country = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"), metadata={"pattern": "^[A-Za-z]{2}$"})
     zoom_state = Choice(SYNC_STATES)
     invite_state = Choice(SYNC_STATES)
     attended = Choice(["yes", "no", "unknown"])
@@ -314,7 +314,7 @@ class OrganisationSchema(Output):
 
 
 class DirectoryArgs(PageArgs):
-    country = fields.String(validate=validate.Length(equal=2))
+    country = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2}$"), metadata={"pattern": "^[A-Za-z]{2}$"})
     affiliation_type = Choice(AFFILIATIONS)
     active = fields.Boolean()
 

@@ -70,3 +70,14 @@ def test_an_unknown_address_or_method_under_the_api_is_a_problem(api, make_event
     response = api.client.delete(f"/api/v1/events/{event.slug}", headers={"Authorization": f"Bearer {api.token}"})
     assert response.status_code == 405 and "PATCH" in response.headers["Allow"]
     assert problem(response)["type"] == "/api/v1/problems/method-not-allowed"
+
+
+def test_nul_bytes_in_addresses_and_filters_are_refused_not_crashed(api, make_event):
+    event = make_event()
+    for url, params in ((f"/api/v1/events/{event.slug}%00", {}), ("/api/v1/events/%00", {}),
+                        ("/api/v1/parliaments", {"country": "S\x00"}),
+                        (f"/api/v1/events/{event.slug}/registrations", {"country": "\x00N"}),
+                        (f"/api/v1/events/{event.slug}/registrations", {"q": "Ñúñez\x00"})):
+        response = api.get(url, query_string=params)
+        assert response.status_code in (404, 422), (url, params, response.status_code)
+        problem(response)

@@ -28,7 +28,9 @@ SLUG_MAX = 100
 
 
 def event_or_404(slug: str) -> Event:
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if len(slug) <= SLUG_MAX else None
+    # PostgreSQL refuses a NUL byte in a query: such a slug simply names no event.
+    usable = len(slug) <= SLUG_MAX and "\x00" not in slug
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug)) if usable else None
     if event is None:
         raise not_found(_("There is no event with this slug."))
     return event
