@@ -71,24 +71,29 @@ def _aim_at_real_resources(case, populated: Populated) -> None:
         parameters["registration_id"] = populated.registration_ids[registration_id % len(populated.registration_ids)]
 
 
+def _exercise(operation, mode, populated: Populated, statuses: list) -> None:
+    """Send generated requests to one operation and check every answer against the description."""
+    headers = {"Authorization": f"Bearer {populated.token}"}
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        _aim_at_real_resources(case, populated)
+        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        statuses.append((operation.method.upper(), operation.path, response.status_code))
+
+    run()
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_answer_matches_the_openapi_description(app, populated, mode):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    headers = {"Authorization": f"Bearer {populated.token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    statuses = []
     assert len(operations) >= 15
-
+    statuses: list = []
     for operation in operations:
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case, operation=operation):
-            _aim_at_real_resources(case, populated)
-            response = case.call_and_validate(headers=headers, checks=CHECKS)
-            statuses.append((operation.method.upper(), operation.path, response.status_code))
-
-        run()
+        _exercise(operation, mode, populated, statuses)
     # The run reached real resources: every read answered successfully at least once.
     if mode == GenerationMode.POSITIVE:
         reads = {(method, path) for method, path, _ in statuses if method == "GET"}
