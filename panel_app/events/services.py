@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _  # messages reach organisers in the console; English in the CLI
 from sqlalchemy.orm import Session
 
-from panel_app.audit.services import record
+from panel_app.audit.services import actor_name, record
 from panel_app.core import languages
-from panel_app.models import ApprovalMode, Event, EventStatus, Registration, RegistrationStatus, User
+from panel_app.events import signals as event_signals
+from panel_app.models import ApiToken, ApprovalMode, Event, EventStatus, Registration, RegistrationStatus, User
 from panel_app.registration import services as registration_services
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -90,7 +91,8 @@ def validate(data: EventInput) -> None:
 
 
 def create_event(
-    session: Session, data: EventInput, *, user: User | None = None, ip: str | None = None, now: datetime | None = None
+    session: Session, data: EventInput, *, user: User | ApiToken | None = None, ip: str | None = None,
+    now: datetime | None = None,
 ) -> Event:
     """Create an event after validating it; the slug must be free.
 
@@ -104,6 +106,7 @@ def create_event(
     session.flush()
     if user is not None:
         record(session, "event.create", actor=user, event_id=event.id, details={"slug": event.slug}, ip=ip, now=now)
+    event_signals.event_changed.send(event, change="created", fields=())
     return event
 
 
@@ -113,7 +116,7 @@ def event_input_from(event: Event) -> EventInput:
 
 
 def update_event(
-    session: Session, event: Event, data: EventInput, *, now: datetime, user: User, ip: str | None = None
+    session: Session, event: Event, data: EventInput, *, now: datetime, user: User | ApiToken, ip: str | None = None
 ) -> dict:
     """Change an event; returns {field: (old, new)}.
 
@@ -156,8 +159,9 @@ def update_event(
         old, new = changes["capacity"]
         if new is None or (old is not None and new > old):
             registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
-            registration_services.promote_from_waitlist(session, event, now, user.email)
+            registration_services.promote_from_waitlist(session, event, now, actor_name(user))
     session.flush()
+    event_signals.event_changed.send(event, change="updated", fields=tuple(changes))
     return changes
 
 
@@ -167,17 +171,20 @@ def _jsonable(value):
     return value
 
 
-def publish_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
+def publish_event(session: Session, event: Event, *, now: datetime, user: User | ApiToken,
+                  ip: str | None = None) -> bool:
     """Draft → published (registration opens per its window). False if not a draft."""
     if event.status != EventStatus.DRAFT:
         return False
     event.status = EventStatus.PUBLISHED
     record(session, "event.publish", actor=user, event_id=event.id, ip=ip, now=now)
     session.flush()
+    event_signals.event_changed.send(event, change="published", fields=())
     return True
 
 
-def cancel_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
+def cancel_event(session: Session, event: Event, *, now: datetime, user: User | ApiToken,
+                 ip: str | None = None) -> bool:
     """Cancel the event; registrants with invites get cancellations. False if already cancelled."""
     if event.status == EventStatus.CANCELLED:
         return False
@@ -197,6 +204,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, user: User, i
 
         event_cancelled(session, event, now=now)
     session.flush()
+    event_signals.event_changed.send(event, change="cancelled", fields=())
     return True
 
 
