@@ -153,6 +153,7 @@ class Config:
         self.LANGUAGES = CODES
         self.TESTING = False
         self._organisation(env, CODES)
+        self._api(env)
 
     def _organisation(self, env: dict[str, str], codes: tuple[str, ...]) -> None:
         """Organisation identity (panel_app/organisation): the defaults the console's
@@ -182,6 +183,19 @@ class Config:
         self.DETAILS_RESEND_MINUTES = _int(env.get("DETAILS_RESEND_MINUTES"), 60, "DETAILS_RESEND_MINUTES")
         #: Repeat registrations accepted per email address (any event), on top of RATELIMIT_REGISTER.
         self.RATELIMIT_REGISTER_EMAIL = env.get("RATELIMIT_REGISTER_EMAIL") or "5 per hour"
+
+    def _api(self, env: dict[str, str]) -> None:
+        """The JSON API and outgoing webhooks (panel_app/api). See README "API"."""
+        #: Requests per API token (tokens are not shared between integrations).
+        self.API_RATE_LIMIT = env.get("API_RATE_LIMIT") or "600 per minute"
+        #: Webhook endpoints on private, loopback or link-local addresses: refused in production
+        #: (an admin must not make the server call its own network), allowed elsewhere.
+        self.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _bool(env.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES"),
+                                                     self.ENV_NAME != "production")
+        #: Attempts per delivery before it is marked failed (backoff from 30 s to 6 h: about 2 days).
+        self.WEBHOOK_MAX_ATTEMPTS = _int(env.get("WEBHOOK_MAX_ATTEMPTS"), 15, "WEBHOOK_MAX_ATTEMPTS")
+        #: Seconds to wait for a receiver's answer (it should answer at once and work later).
+        self.WEBHOOK_TIMEOUT = _float(env.get("WEBHOOK_TIMEOUT"), 10.0, "WEBHOOK_TIMEOUT")
 
     def as_dict(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

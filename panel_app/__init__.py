@@ -143,6 +143,7 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from panel_app import api
     from panel_app.admin import bp as admin_bp
     from panel_app.calendar.views import bp as calendar_bp
     from panel_app.extensions import csrf
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     # Zoom signs its notifications (checked in the view); a CSRF token cannot apply.
     app.register_blueprint(csrf.exempt(zoom_webhooks_bp))
+    api.init_app(app)  # /api/v1 and its OpenAPI description
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -13,6 +13,7 @@ from panel_app.admin.audit import views as audit_views  # noqa: F401
 from panel_app.admin.blueprint import bp
 from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401
 from panel_app.admin.events import views as events_views  # noqa: F401
+from panel_app.admin.integrations import views as integrations_views  # noqa: F401
 from panel_app.admin.messages import views as messages_views  # noqa: F401
 from panel_app.admin.privacy import views as privacy_views  # noqa: F401
 from panel_app.admin.registrations import views as registrations_views  # noqa: F401

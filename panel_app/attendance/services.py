@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from panel_app.attendance.signals import attendance_recorded
 from panel_app.models import Event, Registration, RegistrationStatus
 from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingInstance
 
@@ -50,12 +51,21 @@ def point_in_window(event: Event, at: datetime) -> bool:
 def mark_attended(session: Session, registration: Registration, attended: bool, *, now: datetime,
                   actor: str | None = None) -> None:
     """An organiser's own record of attendance; later Zoom imports leave it alone."""
+    before = _summary(registration)
     registration.attended = attended
     registration.attendance_source = "manual"
     if not attended:
         registration.attended_minutes = 0
         registration.first_joined_at = None
     session.flush()
+    if _summary(registration) != before:
+        attendance_recorded.send(registration)
+
+
+def _summary(owner) -> tuple:
+    """What `attendance_recorded` announces a change of."""
+    return (getattr(owner, "attended", None), owner.first_joined_at, owner.attended_minutes,
+            getattr(owner, "attendance_source", None))
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,7 @@ def recompute_owner(session: Session, event: Event, registration: Registration |
     stays = stays_for(session, event, _owner_filter(registration, walk_in), now=now)
     minutes = _minutes(stays)
     first = stays[0][0] if stays else None
+    before = _summary(registration or walk_in)
     if registration is not None:
         if registration.attendance_source == SOURCE_MANUAL:
             return
@@ -281,6 +292,8 @@ def recompute_owner(session: Session, event: Event, registration: Registration |
         walk_in.first_joined_at = first
         walk_in.attended_minutes = minutes
     session.flush()
+    if _summary(registration or walk_in) != before:
+        attendance_recorded.send(registration or walk_in)
 
 
 def attendance_share(registration: Registration) -> float | None:
@@ -331,6 +344,7 @@ def recompute_event(session: Session, event: Event, *, now: datetime, final: boo
             registration.attended_minutes = 0
             registration.first_joined_at = None
             registration.attendance_source = SOURCE_ZOOM
+            attendance_recorded.send(registration)
     for walk_in in session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id,
                                                            WalkIn.matched_registration_id.is_(None))):
         recompute_owner(session, event, None, walk_in, now=now)

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
-from panel_app.models import AuditEntry, Event, Registration, User
+from panel_app.models import ApiToken, AuditEntry, Event, Registration, User
 from panel_app.registration import signals
 
 #: Details are for people to read; keep one entry small whatever a caller passes.
@@ -30,11 +30,20 @@ def _trim(details: dict | None) -> dict:
     return clean
 
 
+def actor_name(actor: User | ApiToken | str | None) -> str:
+    """How the log names an actor: a console user by email, an API token by number and name."""
+    if isinstance(actor, User):
+        return actor.email
+    if isinstance(actor, ApiToken):
+        return actor.audit_name
+    return actor or "system"
+
+
 def record(
     session: Session,
     action: str,
     *,
-    actor: User | str | None,
+    actor: User | ApiToken | str | None,
     event_id: int | None = None,
     registration_id: int | None = None,
     details: dict | None = None,
@@ -51,9 +60,7 @@ def record(
     )
     if isinstance(actor, User):
         entry.user_id = actor.id
-        entry.actor = actor.email
-    else:
-        entry.actor = (actor or "system")[:320]
+    entry.actor = actor_name(actor)[:320]
     if now is not None:
         entry.created_at = now
     session.add(entry)

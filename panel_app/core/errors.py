@@ -43,7 +43,12 @@ def render_error(code: int, message: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if request.path.startswith("/webhooks/") or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
+            # Unmatched API addresses and methods: the API's own blueprint never saw them.
+            from panel_app.api.problems import handle_http_exception
+
+            return handle_http_exception(exc)
+        if request.path.startswith("/webhooks/"):
             return {"error": exc.name, "status": exc.code}, exc.code
         if isinstance(exc, RefusedInput):
             return render_error(exc.code, exc.description)

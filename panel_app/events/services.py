@@ -17,14 +17,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _  # messages reach organisers in the console; English in the CLI
 from sqlalchemy.orm import Session
 
-from panel_app.audit.services import record
+from panel_app.audit.services import actor_name, record
 from panel_app.core import languages
-from panel_app.models import (
-    ApprovalMode,
-    Event,
-    EventStatus,
-    User,
-)
+from panel_app.events import signals as event_signals
+from panel_app.models import ApiToken, ApprovalMode, Event, EventStatus, User
 from panel_app.registration import services as registration_services
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -109,7 +105,8 @@ def validate(data: EventInput) -> None:
 
 
 def create_event(
-    session: Session, data: EventInput, *, user: User | None = None, ip: str | None = None, now: datetime | None = None
+    session: Session, data: EventInput, *, user: User | ApiToken | None = None, ip: str | None = None,
+    now: datetime | None = None,
 ) -> Event:
     """Create an event after validating it; the slug must be free.
 
@@ -123,6 +120,7 @@ def create_event(
     session.flush()
     if user is not None:
         record(session, "event.create", actor=user, event_id=event.id, details={"slug": event.slug}, ip=ip, now=now)
+    event_signals.event_changed.send(event, change="created", fields=())
     return event
 
 
@@ -132,7 +130,7 @@ def event_input_from(event: Event) -> EventInput:
 
 
 def update_event(
-    session: Session, event: Event, data: EventInput, *, now: datetime, user: User, ip: str | None = None,
+    session: Session, event: Event, data: EventInput, *, now: datetime, user: User | ApiToken, ip: str | None = None,
     accept_over_capacity: bool = False, accept_past: bool = False,
 ) -> dict:
     """Change an event; returns {field: (old, new)}.
@@ -186,8 +184,9 @@ def update_event(
         old, new = changes["capacity"]
         if new is None or (old is not None and new > old):
             registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
-            registration_services.promote_from_waitlist(session, event, now, user.email)
+            registration_services.promote_from_waitlist(session, event, now, actor_name(user))
     session.flush()
+    event_signals.event_changed.send(event, change="updated", fields=tuple(changes))
     return changes
 
 
@@ -197,7 +196,8 @@ def _jsonable(value):
     return value
 
 
-def publish_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
+def publish_event(session: Session, event: Event, *, now: datetime, user: User | ApiToken,
+                  ip: str | None = None) -> bool:
     """Draft → published (registration opens per its window). False if not a draft.
 
     Raises EventInputError for an event that is already over (nobody could register).
@@ -209,10 +209,12 @@ def publish_event(session: Session, event: Event, *, now: datetime, user: User, 
     event.status = EventStatus.PUBLISHED
     record(session, "event.publish", actor=user, event_id=event.id, ip=ip, now=now)
     session.flush()
+    event_signals.event_changed.send(event, change="published", fields=())
     return True
 
 
-def cancel_event(session: Session, event: Event, *, now: datetime, user: User, ip: str | None = None) -> bool:
+def cancel_event(session: Session, event: Event, *, now: datetime, user: User | ApiToken,
+                 ip: str | None = None) -> bool:
     """Cancel the event; registrants with invites get cancellations. False if already cancelled.
 
     Raises EventInputError for an event that is over (there is nothing left to call off).
@@ -237,6 +239,7 @@ def cancel_event(session: Session, event: Event, *, now: datetime, user: User, i
 
         event_cancelled(session, event, now=now)
     session.flush()
+    event_signals.event_changed.send(event, change="cancelled", fields=())
     return True
 
 

@@ -3,6 +3,7 @@
 One module per aggregate; add an import line when you add a module.
 """
 
+from panel_app.models.api import ApiToken, DeliveryState, TokenScope, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingInstance
 from panel_app.models.audit import AuditEntry
 from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
@@ -35,6 +36,12 @@ from panel_app.models.zoom_setup import ZoomSetupCheck
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ApiToken",
+    "DeliveryState",
+    "TokenScope",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "CALENDAR_KINDS",
     "CANCEL_KINDS",
     "AffiliationType",

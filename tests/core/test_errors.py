@@ -35,9 +35,8 @@ def test_error_page_is_translated(client):
 def test_api_and_webhook_paths_get_json_errors(app):
     for path in ("/api/nothing", "/webhooks/nothing"):
         with app.test_request_context(path):
-            result = app.handle_user_exception(NotFound())
-            body, status = result
-            assert status == 404 and body["status"] == 404
+            response = app.make_response(app.handle_user_exception(NotFound()))
+            assert response.status_code == 404 and response.get_json(force=True)["status"] == 404
 
 
 def test_unexpected_error_log_names_the_route_not_the_private_token(app, caplog):

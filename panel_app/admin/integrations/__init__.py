@@ -1,0 +1,1 @@
+"""Integrations (administrators): API tokens and outgoing webhook endpoints."""
