@@ -1,7 +1,7 @@
 """console: folded search text, one group message per form, walk-ins matched by hand
 
 Revision ID: 0005_console
-Revises: 0004_sessions
+Revises: 0005_api
 Create Date: 2026-12-01 12:00:00
 
 - registrations.search_text: names, email and organisation folded (case and accents removed)
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_console"
-down_revision = "0004_sessions"
+down_revision = "0005_api"
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,9 @@ Inputs refuse unknown fields and wrong types (marshmallow's RAISE, strict number
 booleans); text goes through the forms' own cleaning rules (`fields.CleanText`). Outputs
 are closed objects (additionalProperties: false), so a client can rely on every member.
 Instants are UTC ("...Z"); resources that carry them also give the event's IANA zone.
+
+A little over the ~350-line guide on purpose: one declarative schema per resource and input,
+side by side, is how the API's whole surface reads at a glance.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Walk-ins as organisers see them, and matching one to a registration by hand.
+"""Walk-ins: matching them to registrations (after an import, or by an organiser's hand) and
+listing them for organisers.
 
 A walk-in is someone in the meeting whom no registration matched (`attendance.services`
 records them); an organiser who knows who it is matches them, and the evidence then counts
@@ -12,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from panel_app.attendance.services import SOURCE_MANUAL, recompute_owner
+from panel_app.attendance.services import SOURCE_MANUAL, Participant, match_registration, recompute_owner
 from panel_app.models import Event, Registration, RegistrationStatus
 from panel_app.models.attendance import AttendanceSession, WalkIn
 
@@ -67,4 +68,27 @@ def match_walk_in(session: Session, event: Event, walk_in: WalkIn, registration:
         registration.attendance_source = None  # the organiser now points at evidence: it decides
     session.flush()
     recompute_owner(session, event, registration, None, now=now)
+    return moved
+
+
+def rematch_walk_ins(session: Session, event: Event, *, now: datetime) -> int:
+    """Move walk-in stays to a registration that now matches (e.g. imported after the meeting)."""
+    moved = 0
+    for walk_in in list(session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id,
+                                                                WalkIn.matched_registration_id.is_(None)))):
+        rows = list(session.scalars(sa.select(AttendanceSession).where(AttendanceSession.walk_in_id == walk_in.id)))
+        registration = None
+        for row in rows:
+            registration = match_registration(session, event, Participant(
+                name=row.name, email=row.email, registrant_id=row.registrant_id or ""))
+            if registration is not None:
+                break
+        if registration is None:
+            continue
+        for row in rows:
+            row.registration_id, row.walk_in_id = registration.id, None
+        session.delete(walk_in)
+        session.flush()
+        recompute_owner(session, event, registration, None, now=now)
+        moved += 1
     return moved

@@ -19,7 +19,7 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from panel_app.models import EventInterpreter, EventSpeaker
+from panel_app.models import EventInterpreter, EventSpeaker, WebhookEndpoint
 from panel_app.security import UNSTORABLE
 from tests.admin.conftest import PASSWORD, sign_in
 from tests.clients import new_browser
@@ -191,6 +191,9 @@ def populated(make_event, make_registration, make_user, db):
                                 function="Secretary of the Committee on the Human Rights of Parliamentarians",
                                 translations={"fr": "Secrétaire du Comité des droits de l'homme des parlementaires"}))
     make_user("viewer", email="viewer@ipu.example.org")
+    db.session.add(WebhookEndpoint(url="https://crm.parliament.example/hooks/panel", description="CRM de l'UIP",
+                                   event_types=["registration.created"], secret_nonce="0" * 32,
+                                   secret_hash="0" * 64, active=True))
     db.session.commit()
     return event, tokens
 
@@ -229,7 +232,7 @@ def test_every_console_form_survives_nasty_input(app, db, make_user, populated):
     client = new_browser(app)
     assert sign_in(client, "admin@ipu.example.org", PASSWORD).status_code == 303
     values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1,
-              "speaker_id": 1, "walk_in_id": walk_in.id}
+              "speaker_id": 1, "endpoint_id": 1, "walk_in_id": walk_in.id}
     pages = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
