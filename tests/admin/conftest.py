@@ -130,6 +130,7 @@ def populated(db, make_event, make_registration):
         ZoomMeetingInstance,
         utcnow,
     )
+    from panel_app.models.api import WebhookEndpoint
     from panel_app.models.speaker import EventSpeaker
 
     now = utcnow()
@@ -167,6 +168,9 @@ def populated(db, make_event, make_registration):
                              function="Chair of the Committee on the Human Rights of Parliamentarians",
                              translations={"fr": "Présidente du Comité des droits de l'homme des parlementaires"})
     db.session.add(moderator)
+    endpoint = WebhookEndpoint(url="https://crm.parliament.example/hooks/panel", description="Parliaments' CRM",
+                               event_types=["registration.created"], secret_nonce="0" * 32, secret_hash="0" * 64)
+    db.session.add(endpoint)
     walk_ins = []
     for key, name, email, minutes in (("n:+41 22 919 41 50", "+41 22 919 41 50", "", 75),
                                       ("e:guest@un.example", "Invité spécial de l'ONU", "guest@un.example", 40)):
@@ -213,4 +217,5 @@ def populated(db, make_event, make_registration):
     db.session.add_all(entries)
     db.session.commit()
     return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
-                           walk_ins=walk_ins, message=message, moderator=moderator)
+                           walk_ins=walk_ins, message=message, moderator=moderator,
+                           endpoint=endpoint)

@@ -152,6 +152,9 @@ def console_pages(world) -> list[tuple[str, str]]:
         ("audit", "/admin/audit"),
         ("accounts", "/admin/users"),
         ("personal-data", "/admin/privacy"),
+        ("speakers", f"/admin/events/{up}/speakers"),
+        ("organisation", "/admin/settings"),
+        ("integrations", "/admin/integrations"),
     ]
 
 

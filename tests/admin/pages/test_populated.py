@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy", "admin.settings")
+ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy", "admin.settings", "admin.integrations",
+              "admin.endpoint")
 ORGANISER_ONLY = ("admin.event_new", "admin.event_edit", "admin.registration_edit", "admin.registration_new",
                   "admin.speaker_edit")
 
@@ -14,6 +15,7 @@ def _pages(app, populated) -> list[tuple[str, str]]:
     values = {
         "slug": populated.upcoming.slug, "registration_id": populated.people[0].id, "user_id": 1,
         "interpreter_id": 1, "walk_in_id": populated.walk_ins[0].id, "speaker_id": populated.moderator.id,
+        "endpoint_id": populated.endpoint.id,
     }
     past_values = {**values, "slug": populated.past.slug, "registration_id": populated.attendees[0].id}
     pages = []
