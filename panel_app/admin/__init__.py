@@ -1,13 +1,14 @@
 """Organiser console at /admin: one module per concern, all routes on one blueprint, `bp`.
 
 `auth` signs people in and holds the access rule, `common` what the concerns share;
-each concern (`events`, `registrations`, `dashboard`, `messages`, `users`, `audit`,
-`privacy`, `zoom`, `settings`, `speakers`) has its views here and its rules in a services module. Importing a concern's
-views module attaches its routes to `bp` (defined in `blueprint`, which views import, so
-no module reads a half-initialised one).
+each concern (`events`, `registrations`, `attendance`, `dashboard`, `messages`, `users`,
+`audit`, `privacy`, `zoom`, `settings`, `speakers`) has its views here and its rules in a
+services module. Importing a concern's views module attaches its routes to `bp` (defined in
+`blueprint`, which views import, so no module reads a half-initialised one).
 """
 
 from panel_app.admin import auth, common  # noqa: F401  (sign-in, access rule, template helpers)
+from panel_app.admin.attendance import views as attendance_views  # noqa: F401
 from panel_app.admin.audit import views as audit_views  # noqa: F401
 from panel_app.admin.blueprint import bp
 from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401

@@ -9,14 +9,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from panel_app.admin.audit import describe
 from panel_app.admin.blueprint import bp
 from panel_app.admin.forms import ActionForm
 from panel_app.admin.registrations.filters import RegistrationFilters, parse_filters
+from panel_app.events import overview as events_overview
 from panel_app.events.timefmt import zone_abbreviation
 from panel_app.extensions import db
-from panel_app.models import Event, User
+from panel_app.models import Event, User, utcnow
 from panel_app.registration.forms import AFFILIATION_LABELS, ROLE_LABELS
 
 #: Largest id a row can have (32-bit INTEGER keys on PostgreSQL): a larger one in a URL would
@@ -50,7 +53,7 @@ def event_or_404(slug: str) -> Event:
 def request_filters(event: Event) -> tuple[RegistrationFilters, list[str]]:
     """The registration-list filters in this request's query string, with error messages
     (the list, its exports and group messages read the same ones)."""
-    return parse_filters(request.args, languages=list(event.languages))
+    return parse_filters(request.args, languages=list(event.languages), locale=locale())
 
 
 def checked_action_form() -> None:
@@ -82,3 +85,63 @@ def affiliation_label(code: str) -> str:
 @bp.app_template_global()
 def role_label(code: str) -> str:
     return str(ROLE_LABELS.get(code, code))
+
+
+@bp.app_template_global()
+def audit_action_label(action: str) -> str:
+    return describe.action_label(action)
+
+
+@bp.app_template_global()
+def audit_detail_lines(entry) -> list[str]:
+    return describe.detail_lines(entry)
+
+
+@bp.app_template_global()
+def filters_text(filters: dict | None) -> list[str]:
+    return describe.filters_text(filters)
+
+
+@bp.app_template_global()
+def notification_label(notification) -> str:
+    return describe.notification_label(notification)
+
+
+@bp.app_template_global()
+def notification_state(notification) -> str:
+    return describe.notification_state(notification)
+
+
+#: How a registration came in (its `privacy_notice_version` records the source when not the form).
+REGISTRATION_SOURCES = {"organiser": _l("added by an organiser"), "zoom": _l("registered on Zoom directly")}
+ATTENDANCE_SOURCES = {"zoom": _l("from Zoom"), "manual": _l("marked by an organiser")}
+
+
+@bp.app_template_global()
+def registration_source(registration) -> str:
+    return str(REGISTRATION_SOURCES.get(registration.privacy_notice_version, _l("through the registration form")))
+
+
+@bp.app_template_global()
+def attendance_source_label(source: str | None) -> str:
+    return str(ATTENDANCE_SOURCES.get(source or "", source or ""))
+
+
+PHASE_LABELS = {
+    "draft": _l("Draft"),
+    "upcoming": _l("Published"),
+    "live": _l("Under way"),
+    "ended": _l("Ended"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+@bp.app_template_global()
+def phase_label(phase: str) -> str:
+    return str(PHASE_LABELS.get(phase, phase))
+
+
+@bp.app_template_global()
+def event_phase(event) -> str:
+    """Where the event stands now: draft, upcoming, live, ended or cancelled."""
+    return str(events_overview.event_phase(event, utcnow()))

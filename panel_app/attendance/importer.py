@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from panel_app.attendance import services
+from panel_app.attendance import services, walk_ins
 from panel_app.core.text import error_text
 from panel_app.models import Event
 from panel_app.models.attendance import AttendanceImport, WalkIn, ZoomMeetingInstance
@@ -153,9 +153,10 @@ def import_attendance(session: Session, client, event: Event, *, now: datetime) 
     # Final only when every report was read; the latest-instance fallback must also have shown
     # this session (else it was another session of the same id).
     report.complete = bool(fetched) and not report.missing_instances and (not latest_only or in_window_rows > 0)
-    services.rematch_walk_ins(session, event, now=now)
+    walk_ins.rematch_walk_ins(session, event, now=now)
     services.recompute_event(session, event, now=now, final=report.complete)
-    report.walk_ins = session.scalar(sa.select(sa.func.count()).select_from(WalkIn).where(WalkIn.event_id == event.id))
+    report.walk_ins = session.scalar(sa.select(sa.func.count()).select_from(WalkIn).where(
+        WalkIn.event_id == event.id, WalkIn.matched_registration_id.is_(None)))
     session.flush()
     return report
 

@@ -122,7 +122,12 @@ def _owner(session: Session, event: Event, participant: Participant) -> tuple[Re
     registration = match_registration(session, event, participant)
     if registration is not None:
         return registration, None
-    return None, _walk_in(session, event, participant)
+    walk_in = _walk_in(session, event, participant)
+    if walk_in.matched_registration_id is not None:  # an organiser said who this is
+        matched = session.get(Registration, walk_in.matched_registration_id)
+        if matched is not None:
+            return matched, None
+    return None, walk_in
 
 
 def _owner_filter(registration: Registration | None, walk_in: WalkIn | None):
@@ -301,28 +306,6 @@ def attendance_share(registration: Registration) -> float | None:
     return min(registration.attended_minutes / duration, 1.0)
 
 
-def rematch_walk_ins(session: Session, event: Event, *, now: datetime) -> int:
-    """Move walk-in stays to a registration that now matches (e.g. imported after the meeting)."""
-    moved = 0
-    for walk_in in list(session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id))):
-        rows = list(session.scalars(sa.select(AttendanceSession).where(AttendanceSession.walk_in_id == walk_in.id)))
-        registration = None
-        for row in rows:
-            registration = match_registration(session, event, Participant(
-                name=row.name, email=row.email, registrant_id=row.registrant_id or ""))
-            if registration is not None:
-                break
-        if registration is None:
-            continue
-        for row in rows:
-            row.registration_id, row.walk_in_id = registration.id, None
-        session.delete(walk_in)
-        session.flush()
-        recompute_owner(session, event, registration, None, now=now)
-        moved += 1
-    return moved
-
-
 def recompute_event(session: Session, event: Event, *, now: datetime, final: bool = False) -> None:
     """Recompute every registrant and walk-in of an event.
 
@@ -339,7 +322,8 @@ def recompute_event(session: Session, event: Event, *, now: datetime, final: boo
             registration.first_joined_at = None
             registration.attendance_source = SOURCE_ZOOM
             attendance_recorded.send(registration)
-    for walk_in in session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id)):
+    for walk_in in session.scalars(sa.select(WalkIn).where(WalkIn.event_id == event.id,
+                                                           WalkIn.matched_registration_id.is_(None))):
         recompute_owner(session, event, None, walk_in, now=now)
     session.flush()
 

@@ -128,4 +128,5 @@ def event_slugs(session: Session, event_ids: set[int]) -> dict[int, str]:
     """{event id: slug} for the events entries refer to (one query; none for no ids)."""
     if not event_ids:
         return {}
-    return dict(session.execute(sa.select(Event.id, Event.slug).where(Event.id.in_(event_ids))).tuples())
+    return {event_id: slug for event_id, slug in session.execute(
+        sa.select(Event.id, Event.slug).where(Event.id.in_(event_ids)))}

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from panel_app.audit.services import actor_name, record
 from panel_app.core import languages
 from panel_app.events import signals as event_signals
-from panel_app.models import ApiToken, ApprovalMode, Event, EventStatus, Registration, RegistrationStatus, User
+from panel_app.models import ApiToken, ApprovalMode, Event, EventStatus, User
 from panel_app.registration import services as registration_services
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,6 +32,20 @@ INVITE_FIELDS = ("starts_at", "ends_at", "timezone", "join_url", "zoom_meeting_i
 
 class EventInputError(ValueError):
     """An event definition that cannot be accepted; the message says which part and why."""
+
+
+class ConfirmationNeeded(ValueError):
+    """A change that is allowed but has consequences the organiser must accept first.
+
+    `code` is "capacity_below_confirmed" (with `confirmed`, the people holding a seat, and
+    `capacity`, the number asked for) or "moves_into_past" (a published event would start
+    before now).
+    """
+
+    def __init__(self, code: str, **info):
+        super().__init__(code)
+        self.code = code
+        self.info = info
 
 
 @dataclass
@@ -116,21 +130,32 @@ def event_input_from(event: Event) -> EventInput:
 
 
 def update_event(
-    session: Session, event: Event, data: EventInput, *, now: datetime, user: User | ApiToken, ip: str | None = None
+    session: Session, event: Event, data: EventInput, *, now: datetime, user: User | ApiToken, ip: str | None = None,
+    accept_over_capacity: bool = False, accept_past: bool = False,
 ) -> dict:
     """Change an event; returns {field: (old, new)}.
 
     The slug stays fixed once the event is published (links are out there). A published
     event whose time, zone or join details change gets updated invites sent to registrants
     (`calendar.updates.event_changed`); added capacity goes to the waiting list in order.
+    Two changes need the organiser's say-so first (ConfirmationNeeded): a capacity below the
+    people already confirmed (nobody loses a seat; nobody moves up until enough cancel), and
+    moving a published event to start in the past (registrants would get an invite for it).
     Raises EventInputError.
     """
     validate(data)
     if data.slug != event.slug:
         if event.status != EventStatus.DRAFT:
-            raise EventInputError("the address (slug) cannot change once the event is published")
+            raise EventInputError(_("the address (slug) cannot change once the event is published"))
         if session.scalar(sa.select(Event.id).where(Event.slug == data.slug)) is not None:
-            raise EventInputError(f"an event with slug {data.slug!r} already exists")
+            raise EventInputError(_("an event with slug %(slug)r already exists", slug=data.slug))
+    if data.capacity is not None and data.capacity != event.capacity and not accept_over_capacity:
+        confirmed = registration_services.seats_taken(session, event.id)
+        if data.capacity < confirmed:
+            raise ConfirmationNeeded("capacity_below_confirmed", confirmed=confirmed, capacity=data.capacity)
+    if (event.status == EventStatus.PUBLISHED and data.starts_at != event.starts_at and data.starts_at < now
+            and not accept_past):
+        raise ConfirmationNeeded("moves_into_past")
     changes = {}
     for name in EventInput.__dataclass_fields__:
         if name == "status":  # publishing and cancelling have their own actions
@@ -173,9 +198,14 @@ def _jsonable(value):
 
 def publish_event(session: Session, event: Event, *, now: datetime, user: User | ApiToken,
                   ip: str | None = None) -> bool:
-    """Draft → published (registration opens per its window). False if not a draft."""
+    """Draft → published (registration opens per its window). False if not a draft.
+
+    Raises EventInputError for an event that is already over (nobody could register).
+    """
     if event.status != EventStatus.DRAFT:
         return False
+    if now >= event.ends_at:
+        raise EventInputError(_("This event is already over: change its dates before publishing it."))
     event.status = EventStatus.PUBLISHED
     record(session, "event.publish", actor=user, event_id=event.id, ip=ip, now=now)
     session.flush()
@@ -185,9 +215,14 @@ def publish_event(session: Session, event: Event, *, now: datetime, user: User |
 
 def cancel_event(session: Session, event: Event, *, now: datetime, user: User | ApiToken,
                  ip: str | None = None) -> bool:
-    """Cancel the event; registrants with invites get cancellations. False if already cancelled."""
+    """Cancel the event; registrants with invites get cancellations. False if already cancelled.
+
+    Raises EventInputError for an event that is over (there is nothing left to call off).
+    """
     if event.status == EventStatus.CANCELLED:
         return False
+    if now >= event.ends_at:
+        raise EventInputError(_("This event is over: it can no longer be cancelled."))
     was_published = event.status == EventStatus.PUBLISHED
     # Compare-and-set: of two organisers cancelling at once, only one sends the cancellations.
     won = session.execute(
@@ -227,23 +262,3 @@ def duplicate_event(session: Session, event: Event, *, now: datetime, user: User
     record(session, "event.duplicate", actor=user, event_id=copy.id, details={"from": event.slug, "slug": copy.slug},
            ip=ip, now=now)
     return copy
-
-
-@dataclass(frozen=True)
-class EventSummary:
-    event: Event
-    counts: dict[str, int]
-
-
-def event_summaries(session: Session) -> list[EventSummary]:
-    """Every event, newest first, with registrations per status (two queries)."""
-    events = list(session.scalars(sa.select(Event).order_by(Event.starts_at.desc(), Event.id.desc())))
-    counts: dict[int, dict[str, int]] = {e.id: {s.value: 0 for s in RegistrationStatus} for e in events}
-    rows = session.execute(
-        sa.select(Registration.event_id, Registration.status, sa.func.count())
-        .group_by(Registration.event_id, Registration.status)
-    )
-    for event_id, status, count in rows:
-        if event_id in counts:
-            counts[event_id][status] = count
-    return [EventSummary(event=e, counts=counts[e.id]) for e in events]

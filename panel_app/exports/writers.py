@@ -114,12 +114,14 @@ def csv_chunks(
 
 
 def write_xlsx(
-    path: str, columns: list[Column], rows: Iterable, *, zone: ZoneInfo, sheet_name: str = "Registrations"
+    path: str, columns: list[Column], rows: Iterable, *, zone: ZoneInfo, sheet_name: str = "Registrations",
+    more: Iterable[tuple[str, list[Column], Iterable]] = (),
 ) -> int:
-    """Write an XLSX workbook to `path`; returns the number of data rows.
+    """Write an XLSX workbook to `path`; returns the number of data rows of the first sheet.
 
     Header row in bold, frozen below the header, an autofilter over the data, dates as real
-    date-time cells (local time of `zone`), numbers and booleans typed.
+    date-time cells (local time of `zone`), numbers and booleans typed. `more` adds sheets
+    (name, columns, rows) after the first, each written the same way.
     """
     workbook = xlsxwriter.Workbook(
         path,
@@ -132,40 +134,47 @@ def write_xlsx(
         },
     )
     try:
-        sheet = workbook.add_worksheet(_sheet_title(sheet_name))
-        header_format = workbook.add_format({"bold": True, "bottom": 1})
-        datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        for index, column in enumerate(columns):
-            width = 18 if column.kind == "datetime" else column.width
-            sheet.set_column(index, index, width)
-        # In constant_memory mode rows must be written strictly in order, header first.
-        for index, column in enumerate(columns):
-            sheet.write_string(0, index, neutralise(column.header), header_format)
-        sheet.freeze_panes(1, 0)
-        # One typed writer per column, chosen once: XlsxWriter's generic write() would
-        # inspect every value, and a string that looks like a formula must stay a string.
-        writers = []
-        for column in columns:
-            if column.kind == "datetime":
-                writers.append(
-                    (column.get, lambda r, c, v: sheet.write_datetime(r, c, _local(v, zone), datetime_format))
-                )
-            elif column.kind == "int":
-                writers.append((column.get, lambda r, c, v: sheet.write_number(r, c, int(v))))
-            elif column.kind == "bool":
-                writers.append((column.get, lambda r, c, v: sheet.write_boolean(r, c, bool(v))))
-            else:
-                writers.append((column.get, lambda r, c, v: sheet.write_string(
-                    r, c, neutralise(v if isinstance(v, str) else str(v))[:XLSX_CELL_MAX])))
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            for index, (get, write) in enumerate(writers):
-                value = get(row)
-                if value is not None:
-                    write(count, index, value)
-        sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
+        formats = {"header": workbook.add_format({"bold": True, "bottom": 1}),
+                   "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})}
+        count = _write_sheet(workbook.add_worksheet(_sheet_title(sheet_name)), columns, rows, zone, formats)
+        for name, sheet_columns, sheet_rows in more:
+            _write_sheet(workbook.add_worksheet(_sheet_title(name)), sheet_columns, sheet_rows, zone, formats)
     finally:
         workbook.close()
+    return count
+
+
+def _write_sheet(sheet, columns: list[Column], rows: Iterable, zone: ZoneInfo, formats: dict) -> int:
+    header_format, datetime_format = formats["header"], formats["datetime"]
+    for index, column in enumerate(columns):
+        width = 18 if column.kind == "datetime" else column.width
+        sheet.set_column(index, index, width)
+    # In constant_memory mode rows must be written strictly in order, header first.
+    for index, column in enumerate(columns):
+        sheet.write_string(0, index, neutralise(column.header), header_format)
+    sheet.freeze_panes(1, 0)
+    # One typed writer per column, chosen once: XlsxWriter's generic write() would
+    # inspect every value, and a string that looks like a formula must stay a string.
+    writers = []
+    for column in columns:
+        if column.kind == "datetime":
+            writers.append(
+                (column.get, lambda r, c, v: sheet.write_datetime(r, c, _local(v, zone), datetime_format))
+            )
+        elif column.kind == "int":
+            writers.append((column.get, lambda r, c, v: sheet.write_number(r, c, int(v))))
+        elif column.kind == "bool":
+            writers.append((column.get, lambda r, c, v: sheet.write_boolean(r, c, bool(v))))
+        else:
+            writers.append((column.get, lambda r, c, v: sheet.write_string(
+                r, c, neutralise(v if isinstance(v, str) else str(v))[:XLSX_CELL_MAX])))
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        for index, (get, write) in enumerate(writers):
+            value = get(row)
+            if value is not None:
+                write(count, index, value)
+    sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     return count
 
 
@@ -175,12 +184,13 @@ def _sheet_title(name: str) -> str:
     return cleaned[:31]
 
 
-def xlsx_temp_file(columns: list[Column], rows: Iterable, *, zone: ZoneInfo, sheet_name: str = "Registrations") -> str:
+def xlsx_temp_file(columns: list[Column], rows: Iterable, *, zone: ZoneInfo, sheet_name: str = "Registrations",
+                   more: Iterable[tuple[str, list[Column], Iterable]] = ()) -> str:
     """Write the workbook to a new temporary file and return its path (caller deletes it)."""
     handle, path = tempfile.mkstemp(prefix="panel-export-", suffix=".xlsx")
     os.close(handle)
     try:
-        write_xlsx(path, columns, rows, zone=zone, sheet_name=sheet_name)
+        write_xlsx(path, columns, rows, zone=zone, sheet_name=sheet_name, more=more)
     except BaseException:
         os.unlink(path)
         raise

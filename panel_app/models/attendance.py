@@ -63,6 +63,12 @@ class WalkIn(Base):
     email: Mapped[str] = mapped_column(sa.String(320), default="")
     first_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attended_minutes: Mapped[int] = mapped_column(sa.Integer, default=0)
+    #: The registration an organiser said this person is (a phone dial-in, a guest name): their
+    #: stays moved there, and later joins or report rows with the same identity go there too.
+    #: No foreign key: SQLite can only add one by copying the table, which would cascade into
+    #: attendance sessions; registrations are never deleted on their own (erasure anonymises),
+    #: and a row that went with its event takes its walk-ins along.
+    matched_registration_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     __table_args__ = (sa.UniqueConstraint("event_id", "participant_key"),)
 

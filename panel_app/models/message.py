@@ -37,5 +37,8 @@ class GroupMessage(Base):
     recipient_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     #: Summary of the copies' notification rows (see MessageState).
     state: Mapped[str] = mapped_column(sa.String(16), default=MessageState.PENDING)
+    #: The key of the form that sent it: a form posted twice (double click, retry, back and
+    #: resend) finds the message already there and sends nothing more.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

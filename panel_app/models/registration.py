@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
+from panel_app.models.folding import fold
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -69,6 +70,9 @@ class Registration(Base):
     #: The registrant's own choice of language for emails and invites (None: follow `language`).
     email_language: Mapped[str | None] = mapped_column(sa.String(8))
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Names, email and organisation folded for search (case and accents removed, see
+    #: `models.folding`); written by the model on every insert and update, never by hand.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     privacy_notice_version: Mapped[str] = mapped_column(sa.String(32))
@@ -153,3 +157,17 @@ class Registration(Base):
         if self.status != RegistrationStatus.CONFIRMED:
             return None
         return self.zoom_join_url or self.event.join_url
+
+
+SEARCHED_FIELDS = ("first_name", "last_name", "email", "organisation")
+
+
+def search_text_of(registration: Registration) -> str:
+    """The folded text the console's search looks in (one line per field)."""
+    return "\n".join(fold(getattr(registration, name) or "") for name in SEARCHED_FIELDS)
+
+
+@sa.event.listens_for(Registration, "before_insert")
+@sa.event.listens_for(Registration, "before_update")
+def _fill_search_text(_mapper, _connection, target: Registration) -> None:
+    target.search_text = search_text_of(target)

@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from panel_app.models import (
     AttendanceSession,
     AuditEntry,
     ErasureRecord,
     Event,
+    Notification,
     Registration,
     WalkIn,
     ZoomWebhookDelivery,
@@ -196,12 +197,56 @@ def erase_person(session: Session, email: str, *, now: datetime, user_id: int | 
 
 
 def export_person(session: Session, email: str) -> dict:
-    """All personal data held about `email`, as a JSON-ready dict (right of access)."""
+    """All personal data held about `email`, as a JSON-ready dict (right of access): each
+    registration with the emails sent to the person (and their state), their stays in the
+    Zoom meeting and the history of changes, plus walk-ins recorded under the address."""
     registrations = registrations_of(session, email)
+    ids = [r.id for r in registrations]
+    key = normalise_lookup_email(email)
+    emails = _grouped_by_registration(session, sa.select(Notification).where(Notification.registration_id.in_(ids))
+                                      .options(selectinload(Notification.group_message))
+                                      .order_by(Notification.created_at, Notification.id))
+    stays = _grouped_by_registration(session, sa.select(AttendanceSession)
+                                     .where(AttendanceSession.registration_id.in_(ids))
+                                     .order_by(AttendanceSession.joined_at, AttendanceSession.id))
+    history = _grouped_by_registration(session, sa.select(AuditEntry).where(AuditEntry.registration_id.in_(ids))
+                                       .order_by(AuditEntry.created_at, AuditEntry.id))
+    walk_ins = list(session.scalars(sa.select(WalkIn).where(sa.func.lower(WalkIn.email) == key))) if key else []
     return {
-        "email": normalise_lookup_email(email),
-        "registrations": [_registration_record(r) for r in registrations],
+        "email": key,
+        "registrations": [
+            {**_registration_record(r),
+             "emails": [_email_record(n) for n in emails.get(r.id, [])],
+             "attendance_sessions": [_stay_record(a) for a in stays.get(r.id, [])],
+             "history": [_history_record(e) for e in history.get(r.id, [])]}
+            for r in registrations
+        ],
+        "walk_ins": [{"event": w.event_id, "name": w.name, "email": w.email,
+                      "first_joined_at": _iso(w.first_joined_at), "attended_minutes": w.attended_minutes}
+                     for w in walk_ins],
     }
+
+
+def _grouped_by_registration(session: Session, statement) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in session.scalars(statement).unique():
+        grouped.setdefault(row.registration_id, []).append(row)
+    return grouped
+
+
+def _email_record(n: Notification) -> dict:
+    return {"kind": n.kind, "subject": n.group_message.subject if n.group_message else None,
+            "state": n.state, "queued_at": _iso(n.created_at), "sent_at": _iso(n.sent_at), "attempts": n.attempts,
+            "calendar_method": n.calendar_method, "last_error": n.last_error}
+
+
+def _stay_record(a: AttendanceSession) -> dict:
+    return {"joined_at": _iso(a.joined_at), "left_at": _iso(a.left_at), "name": a.name, "email": a.email,
+            "source": a.source}
+
+
+def _history_record(e: AuditEntry) -> dict:
+    return {"at": _iso(e.created_at), "actor": e.actor, "action": e.action, "details": e.details}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -222,6 +267,7 @@ def _registration_record(r: Registration) -> dict:
         "role": r.role,
         "committees": r.committees,
         "language": r.language,
+        "email_language": r.email_language,
         "accessibility_needs": r.accessibility_needs,
         "status": r.status,
         "registered_at": _iso(r.created_at),
@@ -232,6 +278,7 @@ def _registration_record(r: Registration) -> dict:
         "invite_state": r.invite_state,
         "zoom_state": r.zoom_state,
         "zoom_registrant_id": r.zoom_registrant_id,
+        "zoom_join_url": r.zoom_join_url,
         "attended": r.attended,
         "first_joined_at": _iso(r.first_joined_at),
         "attended_minutes": r.attended_minutes,

@@ -331,9 +331,9 @@ class EmailTaken(ValueError):
 
 def change_email(
     session: Session, registration: Registration, *, email: str, email_normalized: str, now: datetime,
-    secret_key: str,
+    secret_key: str, actor: str = "registrant",
 ) -> RegistrationOutcome:
-    """The registrant corrects their email address (a typo found on their private page).
+    """The registrant (or an organiser, `actor`) corrects an email address (a typo found later).
 
     An address identifies a registrant everywhere (invites, Zoom registrants, the
     one-registration-per-email rule), so the correction goes through the same rules and
@@ -358,7 +358,7 @@ def change_email(
     if other is not None and other.status != RegistrationStatus.CANCELLED:
         raise EmailTaken(email_normalized)
     status, queued_at = registration.status, registration.created_at
-    _set_status(registration, RegistrationStatus.CANCELLED, now, "registrant")
+    _set_status(registration, RegistrationStatus.CANCELLED, now, actor)
     token, token_hash, nonce = new_token(secret_key)
     replacement = other or Registration(event_id=registration.event_id)
     for name in ("salutation", "first_name", "last_name", "country", "organisation", "affiliation_type", "role",
@@ -481,4 +481,116 @@ def record_external_registration(
     session.add(registration)
     session.flush()
     signals.registration_recorded_externally.send(registration, source=source)
+    return registration
+
+
+# -- organisers' corrections and decisions (the console) --------------------------------------
+
+
+class AlreadyRegistered(ValueError):
+    """The address already has an active registration for the event; `registration` is it."""
+
+    def __init__(self, registration: Registration):
+        super().__init__(f"registration {registration.id} is active")
+        self.registration = registration
+
+
+def confirm(
+    session: Session, registration: Registration, *, now: datetime, actor: str | None = None,
+    over_capacity: bool = False,
+) -> StatusChange:
+    """Give a pending or waitlisted person a seat now (an organiser's choice, e.g. a speaker).
+
+    Takes a free seat; with `over_capacity` the person is confirmed even when none is free
+    (the event is then over capacity, and nobody moves up until enough seats free up).
+    Unchanged with reason "no_free_seat" when the event is full and `over_capacity` is False.
+    """
+    lock_seats(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+        return _outcome(registration, False)
+    if not over_capacity and is_full(session, registration.event):
+        return StatusChange(registration=registration, status=RegistrationStatus(registration.status),
+                            changed=False, reason="no_free_seat")
+    _set_status(registration, RegistrationStatus.CONFIRMED, now, actor)
+    session.flush()
+    return _outcome(registration, True)
+
+
+def reinstate(
+    session: Session, registration: Registration, *, now: datetime, actor: str | None = None
+) -> StatusChange:
+    """Undo a decline: the person is confirmed when a seat is free, else waitlisted in turn.
+
+    Reversing a decline is the organiser accepting the person after all, so it needs no
+    second approval; the waiting list keeps its order (a reinstated person queues by the
+    time they first registered).
+    """
+    lock_seats(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status != RegistrationStatus.DECLINED:
+        return _outcome(registration, False)
+    full = is_full(session, registration.event)
+    _set_status(registration, RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED, now, actor)
+    session.flush()
+    return _outcome(registration, True)
+
+
+def add_by_organiser(
+    session: Session,
+    event: Event,
+    data: RegistrationInput,
+    *,
+    now: datetime,
+    secret_key: str,
+    actor: str,
+    notify: bool,
+    over_capacity: bool = False,
+) -> Registration:
+    """Register someone on their behalf (an organiser adding a speaker or a late request).
+
+    No registration window applies, the event may be full (`over_capacity` confirms anyway,
+    else the person joins the waiting list), and approval is implied. With `notify` the
+    person gets the usual first email (confirmation with invite, or waiting list); without
+    it nothing is mailed, though the Zoom registrant is still made (the console shows the
+    personal link). A cancelled or declined registration for the address is re-opened.
+    Raises AlreadyRegistered when the address holds an active registration, ValueError for
+    a cancelled event, a language not offered, or `notify` once the event is over.
+    """
+    if event.status == EventStatus.CANCELLED:
+        raise ValueError("the event is cancelled")
+    if data.language not in event.languages:
+        raise ValueError(f"language {data.language!r} is not offered for this event")
+    if notify and now >= event.ends_at:
+        raise ValueError("the event is over: nothing to invite to")
+    lock_seats(session, event.id)
+    existing = session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.email_normalized == data.email_normalized
+        )
+    )
+    if existing is not None and existing.is_active:
+        raise AlreadyRegistered(existing)
+    _token, token_hash, nonce = new_token(secret_key)
+    full = is_full(session, event)
+    registration = existing or Registration(event_id=event.id)
+    for field, value in vars(data).items():
+        setattr(registration, field, value)
+    registration.token_hash = token_hash
+    registration.token_nonce = nonce
+    registration.consent_at = now
+    registration.privacy_notice_version = "organiser"  # consent given to the organiser, not on our form
+    registration.created_at = now
+    registration.cancelled_at = None
+    registration.status_changed_at = now
+    registration.status = (RegistrationStatus.WAITLISTED if full and not over_capacity
+                           else RegistrationStatus.CONFIRMED)
+    if existing is None:
+        session.add(registration)
+    session.flush()
+    if notify:
+        signals.registration_created.send(registration)
+    else:
+        signals.registration_recorded_externally.send(registration, source="organiser")
+    session.flush()
     return registration

@@ -53,6 +53,14 @@ def on_registration_status_changed(registration: Registration, previous=None, ac
         _schedule(None, registration)
 
 
+@signals.registration_recorded_externally.connect
+def on_recorded_externally(registration: Registration, source: str = "", **_kwargs) -> None:
+    """Added by an organiser without an email: Zoom still needs the registrant (for the personal
+    link). People imported from Zoom are already there."""
+    if source != "zoom" and _sync_enabled_for(registration) and registrants.needs_zoom_work(registration):
+        _schedule(None, registration)
+
+
 @privacy_signals.personal_data_erasing.connect
 def on_personal_data_erasing(registration: Registration, session: Session | None = None, **_kwargs) -> None:
     """Erasure: the registrant is deleted at Zoom (by id; the email is about to be blanked)."""

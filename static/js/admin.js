@@ -28,7 +28,8 @@
     form.addEventListener("submit", function (event) {
       var action = form.querySelector("select[name=action]");
       var count = form.querySelectorAll("input[name=ids]:checked").length;
-      if (action && action.value && count > 1 && ["decline", "cancel"].indexOf(action.value) !== -1) {
+      if (action && action.value && count > 1 &&
+          ["decline", "cancel", "confirm_over_capacity"].indexOf(action.value) !== -1) {
         var label = action.options[action.selectedIndex].text;
         if (!window.confirm(label + ": " + count + "?")) event.preventDefault();
       }
@@ -42,9 +43,19 @@
     });
   }
 
+  // The event form shows the public address the slug makes, as it is typed.
+  function slugPreview() {
+    var preview = document.getElementById("slug-preview");
+    var input = document.getElementById("slug");
+    if (!preview || !input) return;
+    function show() { preview.textContent = input.value.trim() || preview.getAttribute("data-empty"); }
+    input.addEventListener("input", show);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     selectAll();
     confirmBulk();
     printButtons();
+    slugPreview();
   });
 })();

@@ -93,3 +93,129 @@ def count_queries(app):
             sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
     return counting
+
+
+LONG_NAMES = [
+    ("María-José", "Ñúñez-Öztürk", "Cortes Generales de España, Comisión de Derechos Humanos y Asuntos Exteriores"),
+    ("Nguyễn Thị", "Minh Khai", "Quốc hội Việt Nam"),
+    ("محمد", "عبد الله", "مجلس الشورى"),
+    ("Jean-Baptiste Emmanuel", "de La Rochefoucauld-Montmorency-Laval", "Assemblée nationale, Commission des affaires"
+     " étrangères et de la défense"),
+    ("Søren", "Kierkegaard-Łukasiewicz", "Folketinget"),
+    ("Amina", "Diallo", "Assemblée nationale du Sénégal"),
+    ("Zoë", "Okafor-Abernathy", "National Assembly of Nigeria"),
+    ("Олена", "Шевченко", "Verkhovna Rada of Ukraine"),
+    ("Ana", "Lima", "Câmara dos Deputados"),
+    ("Kenji", "Watanabe", "House of Representatives of Japan"),
+    ("Priya", "Raghunathan-Subramanian", "Lok Sabha"),
+    ("Lars", "Østergaard", "Storting"),
+]
+LONG_EMAIL = "maria-jose.nunez-ozturk.comision-derechos-humanos@congreso-de-los-diputados.example"
+
+
+@pytest.fixture
+def populated(db, make_event, make_registration):
+    """A console as it looks in real use: an upcoming panel (full, people pending, waiting,
+    declined, cancelled; texts in three languages), one that ended with attendance and walk-ins,
+    a draft, emails in every state, a group message and over a hundred audit entries."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from panel_app.models import (
+        AttendanceSession,
+        AuditEntry,
+        GroupMessage,
+        Notification,
+        WalkIn,
+        ZoomMeetingInstance,
+        utcnow,
+    )
+    from panel_app.models.api import WebhookEndpoint
+    from panel_app.models.speaker import EventSpeaker
+
+    now = utcnow()
+    upcoming = make_event(
+        slug="parliamentary-solidarity", title="Parliamentary solidarity: Supporting MPs under threat",
+        capacity=5, approval_mode="manual", zoom_meeting_id="85012345678",
+        translations={"fr": {"title": "Solidarité parlementaire : soutenir les parlementaires menacés"},
+                      "es": {"title": "Solidaridad parlamentaria: apoyo a los parlamentarios amenazados"}},
+    )
+    past = make_event(slug="past-panel", title="Women in parliaments: progress and setbacks",
+                      starts_at=now - timedelta(days=2, hours=2), ends_at=now - timedelta(days=2), capacity=None)
+    draft = make_event(slug="draft-panel", title="Climate and parliaments (draft)", status="draft")
+    statuses = ["confirmed"] * 5 + ["pending"] * 3 + ["waitlisted"] * 2 + ["declined", "cancelled"]
+    people = []
+    for index, (status, (first, last, organisation)) in enumerate(zip(statuses, LONG_NAMES, strict=True)):
+        email = LONG_EMAIL if index == 0 else f"person{index}@parliament{index}.example"
+        registration, _ = make_registration(upcoming, first_name=first, last_name=last, organisation=organisation,
+                                            email=email, status=status, language=("en", "fr", "es")[index % 3],
+                                            country=("ES", "VN", "EG", "FR", "DK", "SN", "NG", "UA", "BR", "JP",
+                                                     "IN", "NO")[index],
+                                            created_at=now - timedelta(days=10 - index / 2))
+        people.append(registration)
+    attendees = []
+    for index, (first, last, organisation) in enumerate(LONG_NAMES[:6]):
+        registration, _ = make_registration(
+            past, first_name=first, last_name=last, organisation=organisation, email=f"past{index}@parl.example",
+            language=("en", "fr", "es")[index % 3], attended=(True, True, True, True, None, False)[index],
+            attended_minutes=(85, 60, 30, 5, None, 0)[index], attendance_source="zoom" if index != 4 else None,
+            first_joined_at=past.starts_at + timedelta(minutes=index) if index < 4 else None,
+        )
+        attendees.append(registration)
+    db.session.add(ZoomMeetingInstance(event_id=past.id, uuid="abc==", started_at=past.starts_at,
+                                       ended_at=past.ends_at))
+    moderator = EventSpeaker(event_id=upcoming.id, role="moderator", name="Hon. Aisha Bello-Ogunleye",
+                             function="Chair of the Committee on the Human Rights of Parliamentarians",
+                             translations={"fr": "Présidente du Comité des droits de l'homme des parlementaires"})
+    db.session.add(moderator)
+    endpoint = WebhookEndpoint(url="https://crm.parliament.example/hooks/panel", description="Parliaments' CRM",
+                               event_types=["registration.created"], secret_nonce="0" * 32, secret_hash="0" * 64)
+    db.session.add(endpoint)
+    walk_ins = []
+    for key, name, email, minutes in (("n:+41 22 919 41 50", "+41 22 919 41 50", "", 75),
+                                      ("e:guest@un.example", "Invité spécial de l'ONU", "guest@un.example", 40)):
+        walk_in = WalkIn(event_id=past.id, participant_key=key, name=name, email=email,
+                         first_joined_at=past.starts_at + timedelta(minutes=3), attended_minutes=minutes)
+        db.session.add(walk_in)
+        db.session.flush()
+        db.session.add(AttendanceSession(
+            event_id=past.id, walk_in_id=walk_in.id, meeting_uuid="abc==", participant_key=key, name=name,
+            email=email, joined_at=past.starts_at + timedelta(minutes=3),
+            left_at=past.starts_at + timedelta(minutes=3 + minutes), source="report"))
+        walk_ins.append(walk_in)
+    message = GroupMessage(event_id=upcoming.id, created_by="organiser@ipu.example.org", subject="Programme",
+                           body="Le programme est en ligne.", filters={"language": "fr", "status": "confirmed"},
+                           recipient_count=2, state="sent", created_at=now - timedelta(days=1))
+    db.session.add(message)
+    db.session.flush()
+    first = people[0]
+    db.session.add_all([
+        Notification(registration_id=first.id, kind="confirmed", calendar_method="REQUEST", state="sent",
+                     attempts=1, sequence_sent=0, sent_at=now - timedelta(days=9), created_at=now - timedelta(days=9)),
+        Notification(registration_id=first.id, kind="reminder", state="failed", attempts=10,
+                     last_error="550 5.1.1 mailbox unavailable", created_at=now - timedelta(days=1)),
+        Notification(registration_id=first.id, kind="group_message", group_message_id=message.id, state="sent",
+                     attempts=1, sent_at=now - timedelta(days=1), created_at=now - timedelta(days=1)),
+        Notification(registration_id=people[1].id, kind="group_message", group_message_id=message.id,
+                     state="pending", attempts=0, created_at=now - timedelta(days=1)),
+    ])
+    entries = []
+    for index in range(130):
+        registration = people[(index // 4) % len(people)]
+        action, details = [
+            ("registration.status", {"from": "pending", "to": "confirmed"}),
+            ("registration.edit", {"email": {"from": "old@parl.example", "to": registration.email},
+                                   "language": {"from": "en", "to": registration.language}}),
+            ("export.csv", {"filters": {"status": "confirmed", "language": "es"}}),
+            ("login", {}),
+        ][index % 4]
+        entries.append(AuditEntry(
+            action=action, actor="organiser@ipu.example.org", details=details,
+            event_id=None if action == "login" else upcoming.id,
+            registration_id=registration.id if action.startswith("registration") else None,
+            created_at=now - timedelta(minutes=index)))
+    db.session.add_all(entries)
+    db.session.commit()
+    return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
+                           walk_ins=walk_ins, message=message, moderator=moderator,
+                           endpoint=endpoint)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from panel_app.events import services
+from panel_app.events import overview, services
 from panel_app.models import AuditEntry, Event, Notification, utcnow
 
 
@@ -28,7 +28,7 @@ def test_cancelling_an_event_someone_else_just_cancelled_sends_nothing_twice(db,
 
 def _input(**overrides) -> services.EventInput:
     values = dict(slug="parlamentos-y-derechos", title="Parlamentos y derechos humanos: ¿qué hacer?",
-                  starts_at=datetime(2026, 9, 26, 13, 0, tzinfo=UTC), ends_at=datetime(2026, 9, 26, 14, 30, tzinfo=UTC),
+                  starts_at=datetime(2036, 9, 26, 13, 0, tzinfo=UTC), ends_at=datetime(2036, 9, 26, 14, 30, tzinfo=UTC),
                   languages=["es", "fr"], status="draft")
     values.update(overrides)
     return services.EventInput(**values)
@@ -81,6 +81,6 @@ def test_the_events_list_counts_registrations_per_status(db, make_event, make_re
     busy, quiet = make_event(), make_event()
     make_registration(busy, status="confirmed")
     make_registration(busy, status="waitlisted", last_name="Ñúñez-Öztürk")
-    summaries = {s.event.id: s.counts for s in services.event_summaries(db.session)}
+    summaries = {s.event.id: s.counts for s in overview.event_summaries(db.session)}
     assert (summaries[busy.id]["confirmed"], summaries[busy.id]["waitlisted"]) == (1, 1)
     assert set(summaries[quiet.id].values()) == {0}

@@ -220,14 +220,19 @@ def test_every_public_form_survives_nasty_input(app, client, make_registration, 
     _fuzz(client, forms, fresh)
 
 
-def test_every_console_form_survives_nasty_input(app, make_user, populated):
+def test_every_console_form_survives_nasty_input(app, db, make_user, populated):
+    from panel_app.models import WalkIn
+
     event, tokens = populated
     registration, _ = tokens[1]
+    walk_in = WalkIn(event_id=event.id, participant_key="n:+41 22 919 41 50", name="+41 22 919 41 50")
+    db.session.add(walk_in)
+    db.session.commit()
     make_user("admin", email="admin@ipu.example.org")
     client = new_browser(app)
     assert sign_in(client, "admin@ipu.example.org", PASSWORD).status_code == 303
     values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1,
-              "speaker_id": 1, "endpoint_id": 1}
+              "speaker_id": 1, "endpoint_id": 1, "walk_in_id": walk_in.id}
     pages = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from panel_app.admin.registrations.services import status_counts
-from panel_app.models import ACTIVE_STATUSES, Event, Registration, RegistrationStatus
+from panel_app.models import ACTIVE_STATUSES, Event, Registration, RegistrationStatus, WalkIn
 
 MINUTE_BUCKETS = ((0, 0), (1, 14), (15, 29), (30, 59), (60, 89), (90, None))
 
@@ -28,11 +28,23 @@ class Dashboard:
     attendance: dict[str, int]  # came / did_not / unknown (confirmed people)
     minutes: list[tuple[str, int]]
     attendance_by_affiliation: list[tuple[str, int, int]]  # (affiliation, came, registered)
+    #: (channel, came, did not come, not known yet) for confirmed people, in the event's order.
+    attendance_by_language: list[tuple[str, int, int, int]]
+    #: People in the meeting whom no registration matched.
+    walk_ins: int
     event_over: bool
 
     @property
     def active_total(self) -> int:
         return sum(self.status.get(s.value, 0) for s in ACTIVE_STATUSES)
+
+
+def fill_rate(confirmed: int, capacity: int | None) -> int | None:
+    """Seats taken as a whole percentage of capacity (may pass 100 with people confirmed over
+    capacity); None without a limit, or for a capacity of 0."""
+    if not capacity:
+        return None
+    return round(100 * confirmed / capacity)
 
 
 def _grouped(session: Session, column, *where) -> dict[str, int]:
@@ -69,6 +81,9 @@ def dashboard(session: Session, event: Event, *, now: datetime) -> Dashboard:
         attendance=_attendance(session, event),
         minutes=_minutes(session, event),
         attendance_by_affiliation=_attendance_by_affiliation(session, event),
+        attendance_by_language=attendance_by_language(session, event),
+        walk_ins=session.scalar(sa.select(sa.func.count()).select_from(WalkIn).where(
+            WalkIn.event_id == event.id, WalkIn.matched_registration_id.is_(None))) or 0,
         event_over=now >= event.ends_at,
     )
 
@@ -136,3 +151,16 @@ def _attendance_by_affiliation(session: Session, event: Event) -> list[tuple[str
         by_affiliation.append((affiliation_type, int(came or 0), registered))
     by_affiliation.sort()
     return by_affiliation
+
+
+def attendance_by_language(session: Session, event: Event) -> list[tuple[str, int, int, int]]:
+    """(channel, came, did not come, not known yet) for confirmed people: the interpreters' audience."""
+    counts: dict[str, list[int]] = {code: [0, 0, 0] for code in event.languages}
+    for language, attended, count in session.execute(
+        sa.select(Registration.language, Registration.attended, sa.func.count())
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.language, Registration.attended)
+    ):
+        row = counts.setdefault(language, [0, 0, 0])
+        row[2 if attended is None else (0 if attended else 1)] += count
+    return [(code, *values) for code, values in counts.items()]

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from panel_app.admin.auth import require_role
 from panel_app.admin.blueprint import bp
 from panel_app.admin.common import checked_action_form, client_ip, current_account, event_or_404
-from panel_app.admin.events.forms import EventForm, event_form_data, new_event_data
+from panel_app.admin.events.forms import EventForm, event_form_data, new_event_data, timezone_names
 from panel_app.admin.forms import ActionForm
 from panel_app.events import services
+from panel_app.events.overview import events_overview
 from panel_app.extensions import db
 from panel_app.models import EventStatus, UserRole, utcnow
 
@@ -22,8 +23,14 @@ def index():
 
 @bp.get("/events")
 def events():
-    summaries = services.event_summaries(db.session)
-    return render_template("admin/events.html", summaries=summaries, action_form=ActionForm())
+    overview = events_overview(db.session, utcnow())
+    return render_template("admin/events.html", overview=overview, action_form=ActionForm())
+
+
+def _form_page(form: EventForm, event, error: str | None, status: int, needs: dict | None = None):
+    return render_template("admin/event_form.html", form=form, event=event, error=error, needs=needs or {},
+                           timezones=timezone_names(),
+                           public_base=current_app.config["BASE_URL"].rstrip("/") + "/events/"), status
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -42,8 +49,7 @@ def event_new():
             db.session.commit()
             flash(_("Event created as a draft. Publish it when it is ready."), "success")
             return redirect(url_for("admin.dashboard", slug=event.slug), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/event_form.html", form=form, event=None, error=error), status
+    return _form_page(form, None, error, 422 if form.is_submitted() else 200)
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
@@ -52,15 +58,19 @@ def event_edit(slug: str):
     event = event_or_404(slug)
     form = EventForm(data=None if request.method == "POST" else event_form_data(event))
     error = None
+    needs: dict = {}
     if form.validate_on_submit():
         data = form.to_input(event.status)
-        data.translations = dict(event.translations or {})
         try:
             changes = services.update_event(db.session, event, data, now=utcnow(), user=current_account(),
-                                            ip=client_ip())
+                                            ip=client_ip(), accept_over_capacity=bool(form.keep_over_capacity.data),
+                                            accept_past=bool(form.accept_past.data))
         except services.EventInputError as exc:
             db.session.rollback()
             error = str(exc)
+        except services.ConfirmationNeeded as exc:
+            db.session.rollback()
+            needs = {exc.code: exc.info}
         else:
             db.session.commit()
             if not changes:
@@ -70,8 +80,7 @@ def event_edit(slug: str):
             else:
                 flash(_("Event saved."), "success")
             return redirect(url_for("admin.dashboard", slug=event.slug), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/event_form.html", form=form, event=event, error=error), status
+    return _form_page(form, event, error, 422 if form.is_submitted() else 200, needs)
 
 
 @bp.post("/events/<slug>/publish")
@@ -79,7 +88,13 @@ def event_edit(slug: str):
 def event_publish(slug: str):
     checked_action_form()
     event = event_or_404(slug)
-    if services.publish_event(db.session, event, now=utcnow(), user=current_account(), ip=client_ip()):
+    try:
+        published = services.publish_event(db.session, event, now=utcnow(), user=current_account(), ip=client_ip())
+    except services.EventInputError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.dashboard", slug=event.slug), code=303)
+    if published:
         db.session.commit()
         flash(_("The event is published."), "success")
     else:
@@ -95,7 +110,13 @@ def event_cancel(slug: str):
     if request.form.get("confirm") != "yes":
         flash(_("Tick the confirmation box to cancel the event."), "error")
         return redirect(url_for("admin.dashboard", slug=event.slug), code=303)
-    if services.cancel_event(db.session, event, now=utcnow(), user=current_account(), ip=client_ip()):
+    try:
+        cancelled = services.cancel_event(db.session, event, now=utcnow(), user=current_account(), ip=client_ip())
+    except services.EventInputError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.dashboard", slug=event.slug), code=303)
+    if cancelled:
         db.session.commit()
         flash(_("The event is cancelled. Registrants are being sent cancellations."), "success")
     else:

@@ -6,6 +6,7 @@ copy is a notification row the one mail pipeline delivers after the commit.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -35,21 +36,44 @@ def count_recipients(session: Session, event: Event, filters: RegistrationFilter
     return session.scalar(sa.select(sa.func.count()).select_from(recipients_statement(event, filters).subquery())) or 0
 
 
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def message_for_submission(session: Session, submission_key: str) -> GroupMessage | None:
+    return session.scalar(sa.select(GroupMessage).where(GroupMessage.submission_key == submission_key))
+
+
 def create_group_message(
     session: Session, event: Event, filters: RegistrationFilters, *, subject: str, body: str,
-    now: datetime, user: User, ip: str | None = None,
-) -> GroupMessage:
+    now: datetime, user: User, ip: str | None = None, submission_key: str | None = None,
+) -> tuple[GroupMessage, bool]:
     """Record a message and queue one copy per recipient; the caller commits, then mail goes out.
+    Returns (message, created).
 
     Recipients are fixed now, so people who register later do not get an old message; each
     copy is a notification row (one per message and registration), so nobody gets it twice.
+    A form posted again (double click, a retried request, back and resend) carries the same
+    `submission_key` and gets the message it already created (`created` False), also when
+    both posts arrive at once: the key is unique, and the loser of the race finds the winner's.
     """
+    if submission_key:
+        existing = message_for_submission(session, submission_key)
+        if existing is not None:
+            return existing, False
     message = GroupMessage(
         event_id=event.id, created_by_id=user.id, created_by=user.email, subject=subject, body=body,
-        filters=filters.selection(), created_at=now,
+        filters=filters.selection(), created_at=now, submission_key=submission_key,
     )
-    session.add(message)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except sa.exc.IntegrityError:
+        existing = message_for_submission(session, submission_key) if submission_key else None
+        if existing is None:
+            raise
+        return existing, False
     recipient_ids = [r.id for r in session.execute(recipients_statement(event, filters))]
     count = mail_services.queue_group_message(session, message, recipient_ids, now=now)
     record(
@@ -58,7 +82,7 @@ def create_group_message(
         ip=ip, now=now,
     )
     session.flush()
-    return message
+    return message, True
 
 
 def messages_for(session: Session, event: Event) -> list[GroupMessage]:

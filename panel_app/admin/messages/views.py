@@ -19,6 +19,8 @@ def messages(slug: str):
     event = event_or_404(slug)
     filters, errors = request_filters(event)
     form = MessageForm()
+    if not form.is_submitted():
+        form.submission_key.data = services.new_submission_key()
     status = 200
     if errors:
         status = 400
@@ -26,16 +28,21 @@ def messages(slug: str):
         if not current_user.can(UserRole.ORGANISER):
             abort(403)
         if form.validate_on_submit():
-            count = services.count_recipients(db.session, event, filters)
-            if count == 0:
+            already = services.message_for_submission(db.session, form.submission_key.data)
+            count = services.count_recipients(db.session, event, filters) if already is None else None
+            if already is None and count == 0:
                 flash(_("No one matches these filters: nothing was sent."), "error")
             else:
-                message = services.create_group_message(
+                message, created = services.create_group_message(
                     db.session, event, filters, subject=form.subject.data, body=form.body.data,
-                    now=utcnow(), user=current_account(), ip=client_ip(),
+                    now=utcnow(), user=current_account(), ip=client_ip(), submission_key=form.submission_key.data,
                 )
                 db.session.commit()
-                flash(_("Message queued for %(n)d recipient(s).", n=message.recipient_count), "success")
+                if created:
+                    flash(_("Message queued for %(n)d recipient(s).", n=message.recipient_count), "success")
+                else:
+                    flash(_("This message was already sent (the form was sent twice): nobody gets it twice."),
+                          "info")
                 return redirect(url_for("admin.messages", slug=event.slug), code=303)
         status = 422
     count = None if errors else services.count_recipients(db.session, event, filters)

@@ -23,7 +23,7 @@ from panel_app.privacy.forms import PersonForm
 @bp.get("/privacy")
 @require_role(UserRole.ADMIN)
 def privacy():
-    return render_template("privacy/admin.html", form=PersonForm())
+    return render_template("admin/privacy.html", form=PersonForm())
 
 
 @bp.post("/privacy/export")
@@ -32,7 +32,7 @@ def privacy_export():
     """Download everything held about one address as JSON (the email stays out of the URL)."""
     form = PersonForm()
     if not form.validate_on_submit():
-        return render_template("privacy/admin.html", form=form), 422
+        return render_template("admin/privacy.html", form=form), 422
     data = services.export_person(db.session, form.email.data)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(
@@ -50,7 +50,7 @@ def privacy_erase():
     if not form.validate_on_submit() or not form.confirm.data:
         if form.is_submitted() and not form.errors:
             form.confirm.errors = [_("Tick the box to confirm the erasure.")]
-        return render_template("privacy/admin.html", form=form), 422
+        return render_template("admin/privacy.html", form=form), 422
     count = services.erase_person(db.session, form.email.data, now=utcnow(), user_id=current_account().id)
     db.session.commit()
     flash(_("Erased %(count)d registration(s) for that address.", count=count), "success")

@@ -8,10 +8,14 @@ Values are checked against closed sets; anything else is reported, never guessed
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
+from panel_app.core import languages as app_languages
 from panel_app.models import AffiliationType, ParticipantRole, RegistrationStatus, SyncState
+from panel_app.models.folding import fold
+from panel_app.registration.countries import country_choices, country_codes
 
 SEARCH_MAX = 200
 PER_PAGE_CHOICES = (25, 50, 100, 200)
@@ -62,7 +66,39 @@ class RegistrationFilters:
         return {k: v for k, v in values.items() if v != getattr(defaults, k)}
 
 
-def parse_filters(args, *, languages: list[str]) -> tuple[RegistrationFilters, list[str]]:
+def _name_key(name: str) -> str:
+    """A country name as compared: folded, letters and digits only ("Côte d’Ivoire" = "cote divoire")."""
+    return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+@lru_cache(maxsize=8)
+def _country_names(locale: str) -> dict[str, str]:
+    """{name key: code} for the names in `locale`, then in every other language of the app."""
+    keys: dict[str, str] = {}
+    for language in (locale, *app_languages.CODES):
+        for code, name in country_choices(language):
+            keys.setdefault(_name_key(name), code)
+    return keys
+
+
+def country_code_for(text: str, locale: str = "en") -> str | None:
+    """The ISO code an organiser means by `text`: a code ("fr"), a name in the page's language or
+    another of the app's ("Côte d'Ivoire", "cote divoire", "Suiza"), or the start of exactly one
+    name ("Burkina"). None when nothing or several countries fit."""
+    text = text.strip()
+    if len(text) == 2 and text.isascii() and text.upper() in country_codes():
+        return text.upper()
+    key = _name_key(text)
+    if not key:
+        return None
+    names = _country_names(locale)
+    if key in names:
+        return names[key]
+    starts = {code for name, code in names.items() if name.startswith(key)}
+    return starts.pop() if len(starts) == 1 else None
+
+
+def parse_filters(args, *, languages: list[str], locale: str = "en") -> tuple[RegistrationFilters, list[str]]:
     """Read filters from a mapping of query arguments; returns (filters, error messages).
 
     Unknown values for a known filter, junk page numbers and overlong searches produce an
@@ -90,12 +126,14 @@ def parse_filters(args, *, languages: list[str]) -> tuple[RegistrationFilters, l
         else:
             errors.append(str(_l("Unknown value for the filter “%(name)s”.", name=name)))
 
-    country = (args.get("country") or "").strip().upper()
+    country = (args.get("country") or "").strip()
     if country:
-        if len(country) == 2 and country.isalpha() and country.isascii():
-            filters.country = country
+        code = country_code_for(country, locale) if len(country) <= 100 and "\x00" not in country else None
+        if code:
+            filters.country = code
         else:
-            errors.append(str(_l("Country must be a two-letter code such as FR.")))
+            errors.append(str(_l("Unknown country “%(name)s”: choose a name from the list or type a two-letter "
+                                 "code such as FR.", name=country[:100])))
 
     sort = args.get("sort") or "created"
     if sort in SORT_KEYS:

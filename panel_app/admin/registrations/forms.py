@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -58,3 +58,20 @@ class RegistrationEditForm(FlaskForm):
         return {name: getattr(self, name).data or "" for name in (
             "salutation", "first_name", "last_name", "email", "country", "organisation",
             "affiliation_type", "role", "committees", "language", "accessibility_needs")}
+
+
+class AddRegistrationForm(RegistrationEditForm):
+    """An organiser registers someone: the person's details, where they go, whether to write."""
+
+    placement = RadioField(
+        _l("Seat"),
+        choices=[SelectChoice("usual", _l("A free seat, or the waiting list when the event is full")),
+                 SelectChoice("confirm", _l("Confirmed even over capacity (for a speaker or guest)"))],
+        default="usual",
+    )
+    notify = BooleanField(_l("Send the confirmation email (with the join link and calendar invite)"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No country taken for granted: the first of the list would be a silent wrong answer.
+        self.country.choices = [SelectChoice("", "–"), *self.country.choices]

@@ -1,4 +1,5 @@
-"""Console rules for an event's registrations: listing, actions and edits by organisers.
+"""Console rules for an event's registrations: listing and actions by organisers (their own
+additions and corrections are in `edits.py`).
 
 Functions take a session and plain values, flush, and leave the commit to the view. Seat
 decisions go through `panel_app.registration.services` (which lock the event and announce
@@ -8,8 +9,10 @@ console's own rules on top and records what organisers do in the audit log.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,9 +21,8 @@ from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.attendance import services as attendance_services
 from panel_app.audit.services import record
 from panel_app.models import Event, Registration, RegistrationStatus, User
+from panel_app.models.folding import fold
 from panel_app.registration import services as registration_services
-from panel_app.registration import validation
-from panel_app.registration.countries import country_codes
 
 #: Most registrations one bulk action may touch (a page holds at most 200).
 BULK_MAX = 500
@@ -45,16 +47,12 @@ def filtered(stmt: sa.Select, event_id: int, filters: RegistrationFilters) -> sa
     """Add the event and the row-selecting filters to a statement over `registrations`."""
     stmt = stmt.where(Registration.event_id == event_id)
     if filters.q:
-        words = filters.q.split()[:8]  # each word must match somewhere: "diallo senegal"
-        for word in words:
-            # SQLite's LIKE folds ASCII case only: also try the usual capitalisations so
-            # "ñúñez" finds "Ñúñez" there (PostgreSQL's ILIKE folds every script anyway).
-            variants = dict.fromkeys((word, word.lower(), word.capitalize(), word.upper()))
-            conditions = [Registration.email_normalized.icontains(word.casefold(), autoescape=True)]
-            for variant in variants:
-                for column in (Registration.first_name, Registration.last_name, Registration.organisation):
-                    conditions.append(column.icontains(variant, autoescape=True))
-            stmt = stmt.where(sa.or_(*conditions))
+        # Each word must match somewhere ("diallo senegal"), accents and case aside on both
+        # sides: the model keeps a folded copy of the searched fields (see models.folding).
+        for word in filters.q.split()[:8]:
+            folded = fold(word)
+            if folded:
+                stmt = stmt.where(Registration.search_text.contains(folded, autoescape=True))
     for name in ("status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state"):
         value = getattr(filters, name)
         if value:
@@ -174,24 +172,48 @@ def registrations_by_id(session: Session, event: Event, ids: list[int]) -> list[
 # --------------------------------------------------------------------------- actions
 
 
-ACTIONS = ("approve", "decline", "promote", "cancel", "resend_invite", "mark_attended", "mark_absent")
+ACTIONS = ("approve", "decline", "promote", "confirm", "confirm_over_capacity", "reinstate", "cancel",
+           "resend_invite", "mark_attended", "mark_absent")
 #: Actions that are seat decisions, each answered with a `registration.services.StatusChange`.
 STATUS_ACTIONS = {
     "approve": registration_services.approve,
     "decline": registration_services.decline,
     "cancel": registration_services.cancel,
+    "confirm": registration_services.confirm,
+    "confirm_over_capacity": partial(registration_services.confirm, over_capacity=True),
+    "reinstate": registration_services.reinstate,
 }
+ATTENDANCE_ACTIONS = ("mark_attended", "mark_absent")
 
 
 @dataclass
 class ActionResult:
-    """What an action did: ids changed, ids left alone (with the reason code)."""
+    """What an action did: ids changed, ids left alone (with the reason code), and what the
+    changes came to ("approve:confirmed" 3, "approve:waitlisted" 3), for an honest report."""
 
     action: str
     changed: list[int] = field(default_factory=list)
     unchanged: list[tuple[int, str]] = field(default_factory=list)
     #: For "promote": everyone the freed seats went to (may include people not selected).
+    #: For cancel and decline: people moved up from the waiting list into the seats freed.
     promoted: list[int] = field(default_factory=list)
+    #: Outcome of each change: "<action>:<status now>" for seat decisions, else the action.
+    outcomes: Counter = field(default_factory=Counter)
+
+    @property
+    def reasons(self) -> Counter:
+        """Why registrations were left unchanged, counted by reason code."""
+        return Counter(reason for _, reason in self.unchanged)
+
+
+def attendance_markable(registration: Registration, now: datetime) -> str | None:
+    """None when an organiser may mark this person's attendance now, else the reason code:
+    only confirmed people, and only once the event has started."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return "not_confirmed"
+    if now < registration.event.starts_at:
+        return "event_not_started"
+    return None
 
 
 def apply_action(
@@ -211,18 +233,21 @@ def apply_action(
         registration_services.lock_seats(session, event.id)  # promote_from_waitlist needs the lock held
         promoted = registration_services.promote_from_waitlist(session, event, now, actor)
         result.promoted = [r.id for r in promoted]
+        result.outcomes["promote"] = len(promoted)
         chosen = {r.id for r in registrations}
         result.changed = [i for i in result.promoted if i in chosen]
         result.unchanged = [(r.id, "no_free_seat" if r.status == RegistrationStatus.WAITLISTED else "not_waitlisted")
                             for r in registrations if r.id not in result.promoted]
     else:
         for registration in registrations:
-            outcome = _apply_one(session, registration, action, now=now, actor=actor)
-            if outcome is None:
+            outcome, promoted = _apply_one(session, registration, action, now=now, actor=actor)
+            result.promoted.extend(promoted)
+            if outcome.startswith("="):
                 result.changed.append(registration.id)
+                result.outcomes[outcome[1:]] += 1
             else:
                 result.unchanged.append((registration.id, outcome))
-    if action in ("resend_invite", "mark_attended", "mark_absent"):
+    if action in ("resend_invite", *ATTENDANCE_ACTIONS):
         # Status changes are logged by the signal receiver; these are not status changes.
         for registration_id in result.changed:
             record(session, f"registration.{action}", actor=user, event_id=event.id, registration_id=registration_id,
@@ -234,7 +259,8 @@ def apply_action(
             actor=user,
             event_id=event.id,
             details={"action": action, "selected": len(registrations), "changed": len(result.changed),
-                     "promoted": len(result.promoted)},
+                     "promoted": len(result.promoted), "outcomes": dict(result.outcomes),
+                     "unchanged": dict(result.reasons)},
             ip=ip,
             now=now,
         )
@@ -242,90 +268,32 @@ def apply_action(
     return result
 
 
-def _apply_one(session: Session, registration: Registration, action: str, *, now: datetime, actor: str) -> str | None:
-    """Apply `action`; None when it changed something, else a reason code."""
+def _apply_one(session: Session, registration: Registration, action: str, *, now: datetime,
+               actor: str) -> tuple[str, list[int]]:
+    """Apply `action`: ("=<outcome>", people moved up) when it changed something, else
+    (reason code, [])."""
     if action in STATUS_ACTIONS:
-        return STATUS_ACTIONS[action](session, registration, now=now, actor=actor).reason
+        change = STATUS_ACTIONS[action](session, registration, now=now, actor=actor)
+        if not change.changed:
+            return change.reason or "unchanged", []
+        return f"={action}:{change.status}", [r.id for r in change.promoted]
     if action == "resend_invite":
         if registration.status != RegistrationStatus.CONFIRMED:
-            return "not_confirmed"
+            return "not_confirmed", []
         from panel_app.mail.services import request_invite
 
         try:
             request_invite(session, registration, now=now)
         except ValueError:  # e.g. the event is cancelled: no invite to send
-            return "invite_not_allowed"
-        return None
-    if action in ("mark_attended", "mark_absent"):
+            return "invite_not_allowed", []
+        return "=resend_invite", []
+    if action in ATTENDANCE_ACTIONS:
+        refused = attendance_markable(registration, now)
+        if refused:
+            return refused, []
         attended = action == "mark_attended"
         if registration.attended is attended and registration.attendance_source == "manual":
-            return "already_marked"
+            return "already_marked", []
         attendance_services.mark_attended(session, registration, attended, now=now, actor=actor)
-        return None
+        return f"={action}", []
     raise ValueError(action)
-
-
-# --------------------------------------------------------------------------- edits
-
-
-EDITABLE_FIELDS = (
-    "salutation", "first_name", "last_name", "email", "country", "organisation",
-    "affiliation_type", "role", "committees", "language", "accessibility_needs",
-)
-
-
-class EditError(ValueError):
-    """An edit that cannot be saved; `field` names the input and `code` the reason."""
-
-    def __init__(self, field: str, code: str):
-        super().__init__(f"{field}: {code}")
-        self.field = field
-        self.code = code
-
-
-def edit_registration(
-    session: Session, registration: Registration, values: dict, *, now: datetime, user: User, ip: str | None = None
-) -> dict:
-    """Change a registrant's details (already cleaned by the form); returns {field: (old, new)}.
-
-    Raises EditError when the email belongs to another registration of the same event or
-    the language is not offered.
-    """
-    event = registration.event
-    changes: dict = {}
-    new = dict(values)
-    if "email" in new:
-        email, email_normalized = validation.normalise_email(new["email"])
-        new["email"] = email
-        if email_normalized != registration.email_normalized:
-            taken = session.scalar(
-                sa.select(Registration.id).where(
-                    Registration.event_id == registration.event_id,
-                    Registration.email_normalized == email_normalized,
-                    Registration.id != registration.id,
-                )
-            )
-            if taken is not None:
-                raise EditError("email", "taken")
-            registration.email_normalized = email_normalized
-    if "language" in new and new["language"] not in event.languages:
-        raise EditError("language", "not_offered")
-    if "country" in new and new["country"] not in country_codes():
-        raise EditError("country", "unknown")
-    for name in EDITABLE_FIELDS:
-        if name in new and new[name] != getattr(registration, name):
-            changes[name] = (getattr(registration, name), new[name])
-            setattr(registration, name, new[name])
-    if changes:
-        record(
-            session,
-            "registration.edit",
-            actor=user,
-            event_id=registration.event_id,
-            registration_id=registration.id,
-            details={name: {"from": old, "to": value} for name, (old, value) in changes.items()},
-            ip=ip,
-            now=now,
-        )
-    session.flush()
-    return changes

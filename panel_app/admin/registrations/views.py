@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from panel_app.admin.auth import require_role
 from panel_app.admin.blueprint import bp
@@ -17,13 +28,17 @@ from panel_app.admin.common import (
     request_filters,
 )
 from panel_app.admin.forms import ActionForm
-from panel_app.admin.registrations import services
+from panel_app.admin.registrations import edits, services
 from panel_app.admin.registrations.filters import CHOICES, PER_PAGE_CHOICES, SORT_KEYS, RegistrationFilters
-from panel_app.admin.registrations.forms import RegistrationEditForm
-from panel_app.audit.services import history_for_registration
+from panel_app.admin.registrations.forms import AddRegistrationForm, RegistrationEditForm
+from panel_app.admin.registrations.history import person_history
+from panel_app.attendance import services as attendance_services
+from panel_app.core.templating import STATUS_LABELS
 from panel_app.exports import services as exports
 from panel_app.extensions import db
 from panel_app.models import Event, Registration, UserRole, utcnow
+from panel_app.registration import services as registration_services
+from panel_app.registration.countries import country_choices
 from panel_app.registration.forms import ROLE_LABELS
 
 
@@ -31,6 +46,7 @@ def _list_context(event: Event, filters: RegistrationFilters) -> dict:
     return {
         "event": event, "filters": filters, "choices": CHOICES, "sort_keys": SORT_KEYS,
         "per_page_choices": PER_PAGE_CHOICES, "action_form": ActionForm(),
+        "country_options": country_choices(locale()),
     }
 
 
@@ -65,23 +81,68 @@ def _selected_ids() -> list[int]:
     return ids
 
 
-ACTION_MESSAGES = {
-    "approve": lambda n: _("%(n)d registration(s) approved.", n=n),
-    "decline": lambda n: _("%(n)d registration(s) declined.", n=n),
-    "cancel": lambda n: _("%(n)d registration(s) cancelled.", n=n),
-    "promote": lambda n: _("%(n)d person(s) moved from the waiting list.", n=n),
-    "resend_invite": lambda n: _("Invite queued again for %(n)d registration(s).", n=n),
-    "mark_attended": lambda n: _("%(n)d registration(s) marked as attended.", n=n),
-    "mark_absent": lambda n: _("%(n)d registration(s) marked as absent.", n=n),
+#: What a change came to, as the organiser reads it ("3 approved and confirmed").
+OUTCOME_MESSAGES = {
+    "approve:confirmed": lambda n: ngettext("%(num)d approved and confirmed", "%(num)d approved and confirmed", n),
+    "approve:waitlisted": lambda n: ngettext(
+        "%(num)d approved and placed on the waiting list (no free seat)",
+        "%(num)d approved and placed on the waiting list (no free seat)", n),
+    "decline:declined": lambda n: ngettext("%(num)d declined", "%(num)d declined", n),
+    "cancel:cancelled": lambda n: ngettext("%(num)d cancelled", "%(num)d cancelled", n),
+    "confirm:confirmed": lambda n: ngettext("%(num)d given a seat", "%(num)d given a seat", n),
+    "confirm_over_capacity:confirmed": lambda n: ngettext(
+        "%(num)d confirmed over capacity", "%(num)d confirmed over capacity", n),
+    "reinstate:confirmed": lambda n: ngettext("%(num)d reinstated and confirmed", "%(num)d reinstated and confirmed",
+                                              n),
+    "reinstate:waitlisted": lambda n: ngettext(
+        "%(num)d reinstated and placed on the waiting list (no free seat)",
+        "%(num)d reinstated and placed on the waiting list (no free seat)", n),
+    "promote": lambda n: ngettext("%(num)d person moved from the waiting list",
+                                  "%(num)d people moved from the waiting list", n),
+    "resend_invite": lambda n: ngettext("invite queued again for %(num)d person",
+                                        "invite queued again for %(num)d people", n),
+    "mark_attended": lambda n: ngettext("%(num)d marked as attended", "%(num)d marked as attended", n),
+    "mark_absent": lambda n: ngettext("%(num)d marked as absent", "%(num)d marked as absent", n),
+}
+#: Why a registration was left as it was.
+REASON_MESSAGES = {
+    "status_pending": lambda n: ngettext("%(num)d still awaiting approval", "%(num)d still awaiting approval", n),
+    "status_confirmed": lambda n: ngettext("%(num)d already confirmed", "%(num)d already confirmed", n),
+    "status_waitlisted": lambda n: ngettext("%(num)d on the waiting list", "%(num)d on the waiting list", n),
+    "status_declined": lambda n: ngettext("%(num)d already declined", "%(num)d already declined", n),
+    "status_cancelled": lambda n: ngettext("%(num)d already cancelled", "%(num)d already cancelled", n),
+    "no_free_seat": lambda n: ngettext("%(num)d without a free seat", "%(num)d without a free seat", n),
+    "not_waitlisted": lambda n: ngettext("%(num)d not on the waiting list", "%(num)d not on the waiting list", n),
+    "not_confirmed": lambda n: ngettext("%(num)d not confirmed", "%(num)d not confirmed", n),
+    "event_not_started": lambda n: ngettext(
+        "%(num)d not marked: attendance can be marked once the event has started",
+        "%(num)d not marked: attendance can be marked once the event has started", n),
+    "already_marked": lambda n: ngettext("%(num)d already marked so", "%(num)d already marked so", n),
+    "invite_not_allowed": lambda n: ngettext("%(num)d without an invite to send (the event is cancelled)",
+                                             "%(num)d without an invite to send (the event is cancelled)", n),
 }
 
 
+def report_lines(result: services.ActionResult) -> tuple[str | None, str | None]:
+    """(what changed, what did not and why) as sentences in the organiser's language."""
+    done = [OUTCOME_MESSAGES[key](count) for key, count in sorted(result.outcomes.items())
+            if count and key in OUTCOME_MESSAGES]
+    if result.action in ("cancel", "decline") and result.promoted:
+        n = len(result.promoted)
+        done.append(ngettext("%(num)d moved up from the waiting list into the freed seat",
+                             "%(num)d moved up from the waiting list into the freed seats", n))
+    left = [REASON_MESSAGES.get(reason, lambda n: ngettext("%(num)d unchanged", "%(num)d unchanged", n))(count)
+            for reason, count in sorted(result.reasons.items())]
+    changed = (_("Done: %(list)s.", list=", ".join(done)) if done else _("Nothing changed."))
+    unchanged = _("Left as they were: %(list)s.", list=", ".join(left)) if left else None
+    return changed, unchanged
+
+
 def _report(result: services.ActionResult) -> None:
-    count = len(result.promoted) if result.action == "promote" else len(result.changed)
-    flash(ACTION_MESSAGES[result.action](count), "success" if count else "info")
-    if result.unchanged and result.action != "promote":
-        flash(_("%(n)d left unchanged because their status does not allow it (or it was already done).",
-                n=len(result.unchanged)), "info")
+    changed, unchanged = report_lines(result)
+    flash(changed, "success" if result.outcomes else "info")
+    if unchanged:
+        flash(unchanged, "info")
 
 
 def _back_to_list(event: Event) -> str:
@@ -123,9 +184,14 @@ def _registration_or_404(event: Event, registration_id: int) -> Registration:
 def registration(slug: str, registration_id: int):
     event = event_or_404(slug)
     item = _registration_or_404(event, registration_id)
+    now = utcnow()
     return render_template(
         "admin/registration.html", event=event, registration=item, action_form=ActionForm(),
-        history=history_for_registration(db.session, item.id),
+        history=person_history(db.session, item),
+        free_seats=registration_services.free_seats(event.capacity,
+                                                    registration_services.seats_taken(db.session, event.id)),
+        attendance_refused=services.attendance_markable(item, now),
+        stays=attendance_services.sessions_of(db.session, item, now=now),
     )
 
 
@@ -162,15 +228,22 @@ def registration_edit(slug: str, registration_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            changes = services.edit_registration(db.session, item, form.values(), now=utcnow(),
-                                                 user=current_account(), ip=client_ip())
-        except services.EditError as exc:
+            outcome = edits.edit_registration(db.session, item, form.values(), now=utcnow(),
+                                                 user=current_account(), secret_key=current_app.config["SECRET_KEY"],
+                                                 ip=client_ip())
+        except edits.EditError as exc:
             db.session.rollback()
             error = EDIT_ERRORS.get((exc.field, exc.code), lambda: _("This value cannot be accepted."))()
         else:
             db.session.commit()
-            flash(_("Details saved.") if changes else _("Nothing changed."), "success" if changes else "info")
-            return redirect(url_for("admin.registration", slug=event.slug, registration_id=item.id), code=303)
+            if outcome.registration.id != item.id:
+                flash(_("Details saved. The registration now uses the new address: the old one was sent the "
+                        "withdrawal of the invite, the new one gets the invite and join link."), "success")
+            else:
+                flash(_("Details saved.") if outcome.changes else _("Nothing changed."),
+                      "success" if outcome.changes else "info")
+            return redirect(url_for("admin.registration", slug=event.slug, registration_id=outcome.registration.id),
+                            code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/registration_edit.html", event=event, registration=item, form=form,
                            error=error), status
@@ -208,3 +281,49 @@ def export_csv(slug: str):
 @bp.get("/events/<slug>/registrations.xlsx")
 def export_xlsx(slug: str):
     return _export(slug, "xlsx")
+
+
+ADD_REFUSALS = {
+    "cancelled": lambda: _("This event is cancelled: nobody can be added."),
+    "over": lambda: _("The event is over: add the person without the confirmation email."),
+}
+
+
+@bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
+@require_role(UserRole.ORGANISER)
+def registration_new(slug: str):
+    """An organiser registers someone by hand (a speaker, a late request by phone)."""
+    event = event_or_404(slug)
+    form = AddRegistrationForm(event_languages=list(event.languages), locale=locale())
+    if not form.is_submitted() and len(event.languages) == 1:
+        form.language.data = event.languages[0]
+    error = existing = None
+    if form.validate_on_submit():
+        try:
+            added = edits.add_registration(
+                db.session, event, form.values(), notify=bool(form.notify.data),
+                over_capacity=form.placement.data == "confirm", now=utcnow(), user=current_account(),
+                secret_key=current_app.config["SECRET_KEY"], ip=client_ip(),
+            )
+        except registration_services.AlreadyRegistered as exc:
+            db.session.rollback()
+            existing = exc.registration
+            error = _("This address is already registered for this event.")
+        except edits.EditError as exc:
+            db.session.rollback()
+            error = EDIT_ERRORS.get((exc.field, exc.code), lambda: _("This value cannot be accepted."))()
+        except ValueError:
+            db.session.rollback()
+            error = ADD_REFUSALS["cancelled" if event.status == "cancelled" else "over"]()
+        else:
+            db.session.commit()
+            flash(_("%(name)s is registered: %(status)s.", name=added.full_name,
+                    status=status_label(added.status)), "success")
+            return redirect(url_for("admin.registration", slug=event.slug, registration_id=added.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/registration_new.html", event=event, form=form, error=error,
+                           existing=existing), status
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))

@@ -95,7 +95,10 @@ class EventResource(MethodView):
         for name, value in data.items():
             setattr(values, name, value)
         try:
-            event_services.update_event(db.session, event, values, now=utcnow(), user=current_token())
+            # The console asks an organiser to confirm a capacity below the people confirmed, or a move
+            # into the past; an API client has stated what it wants (nobody loses a seat either way).
+            event_services.update_event(db.session, event, values, now=utcnow(), user=current_token(),
+                                        accept_over_capacity=True, accept_past=True)
         except event_services.EventInputError as exc:
             raise _input_problem(exc) from None
         db.session.commit()
@@ -109,7 +112,10 @@ def publish_event(slug: str):
     event = event_or_404(slug)
     if event.status == EventStatus.CANCELLED:
         raise conflict(_("A cancelled event cannot be published."), current_status=event.status)
-    event_services.publish_event(db.session, event, now=utcnow(), user=current_token())
+    try:
+        event_services.publish_event(db.session, event, now=utcnow(), user=current_token())
+    except event_services.EventInputError as exc:  # the event is already over
+        raise conflict(str(exc), current_status=event.status) from None
     db.session.commit()
     return views_of([event])[0]
 
@@ -119,6 +125,9 @@ def publish_event(slug: str):
 def cancel_event(slug: str):
     """Cancel the event: registrants with an invite get a cancellation. Repeating it changes nothing."""
     event = event_or_404(slug)
-    event_services.cancel_event(db.session, event, now=utcnow(), user=current_token())
+    try:
+        event_services.cancel_event(db.session, event, now=utcnow(), user=current_token())
+    except event_services.EventInputError as exc:  # the event is over
+        raise conflict(str(exc), current_status=event.status) from None
     db.session.commit()
     return views_of([event])[0]

@@ -158,7 +158,9 @@ def walk_ins(slug: str, limit: int, cursor: str | None = None):
     """People who joined the Zoom meeting without a matching registration."""
     event = event_or_404(slug)
     scope = pagination.fingerprint("walk-ins", event.id)
-    stmt = sa.select(WalkIn).where(WalkIn.event_id == event.id).order_by(WalkIn.id)
+    # One an organiser matched to a registration counts as that registration's attendance now.
+    stmt = sa.select(WalkIn).where(WalkIn.event_id == event.id, WalkIn.matched_registration_id.is_(None)) \
+        .order_by(WalkIn.id)
     if cursor:
         _values, row_id = pagination.read_cursor(cursor, scope, 0)
         stmt = stmt.where(pagination.after([], WalkIn.id, [], row_id, False))

@@ -54,3 +54,16 @@ def test_attendance_after_the_event(organiser, db, make_event, make_registration
     assert ("member_parliament", 1, 3) in figures.attendance_by_affiliation
     html = organiser.get(f"/admin/events/{event.slug}").get_data(as_text=True)
     assert "Minutes attended" in html and "did not come" in html
+
+
+def test_dashboard_shows_fill_rate_country_names_and_attendance_by_channel(organiser, populated):
+    upcoming = organiser.get(f"/admin/events/{populated.upcoming.slug}").get_data(as_text=True)
+    assert "100&nbsp;%" in upcoming and "Fill rate" in upcoming
+    assert "Spain" in upcoming and "Viet Nam" in upcoming  # names, not codes
+    past = organiser.get(f"/admin/events/{populated.past.slug}").get_data(as_text=True)
+    assert "Attendance by interpretation channel (confirmed)" in past
+    channel_table = past[past.index("attendance-language-title"):]
+    assert "<th scope=\"row\">English</th><td class=\"num\">2</td><td class=\"num\">0</td>" in channel_table
+    organiser.set_cookie("lang", "es")
+    spanish = organiser.get(f"/admin/events/{populated.upcoming.slug}").get_data(as_text=True)
+    assert "España" in spanish and "Ocupación" in spanish

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from email.policy import default as default_policy
 
 import pytest
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from panel_app.extensions import db as _db
 from panel_app.mail import services as mail_services
 from panel_app.models import AuditEntry, GroupMessage, Notification, utcnow
+from tests.conftest import csrf_token_from
 
 pytestmark = pytest.mark.usefixtures("empty_queue")
 
@@ -21,12 +23,22 @@ def deliver(app) -> int:
         return mail_services.deliver_until_done(_db.session, now_fn=utcnow).sent
 
 
+KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+
+
+def send(client, url, data, **kwargs):
+    """Post the message form as a browser does: with the page's CSRF token and submission key."""
+    page = client.get(url).get_data(as_text=True)
+    key = KEY_RE.search(page).group(1)
+    return client.post(url, data={"csrf_token": csrf_token_from(page), "submission_key": key, **data}, **kwargs)
+
+
 def _read(folder):
     return [email.message_from_bytes(p.read_bytes(), policy=default_policy) for p in sorted(folder.glob("*.eml"))]
 
 
 def test_message_to_the_spanish_channel_is_recorded_and_sent_once(
-    organiser, post, db, app, make_event, make_registration, outbox
+    organiser, db, app, make_event, make_registration, outbox
 ):
     event = make_event()
     make_registration(event, first_name="Zoë", last_name="Ñúñez", email="zoe@cortes.example", language="es")
@@ -35,7 +47,7 @@ def test_message_to_the_spanish_channel_is_recorded_and_sent_once(
     url = f"/admin/events/{event.slug}/messages?language=es"
     page = organiser.get(url).get_data(as_text=True)
     assert "1 recipient(s)" in page
-    response = post(organiser, url, {"subject": "Canal español", "body": "El enlace cambia."}, form_url=url)
+    response = send(organiser, url, {"subject": "Canal español", "body": "El enlace cambia."})
     assert response.status_code == 303
 
     message = db.session.scalar(sa.select(GroupMessage))
@@ -60,26 +72,26 @@ def test_message_to_the_spanish_channel_is_recorded_and_sent_once(
     assert "Canal español" in organiser.get(url).get_data(as_text=True)
 
 
-def test_message_with_no_recipients_is_not_recorded(organiser, post, db, make_event):
+def test_message_with_no_recipients_is_not_recorded(organiser, db, make_event):
     event = make_event()
     url = f"/admin/events/{event.slug}/messages?status=pending"
-    html = post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url, follow_redirects=True).get_data(
+    html = send(organiser, url, {"subject": "Hi", "body": "Hello"}, follow_redirects=True).get_data(
         as_text=True
     )
     assert "nothing was sent" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 0
 
 
-def test_message_form_errors_and_bad_filters(organiser, post, make_event):
+def test_message_form_errors_and_bad_filters(organiser, make_event):
     event = make_event()
     url = f"/admin/events/{event.slug}/messages"
-    response = post(organiser, url, {"subject": "", "body": ""}, form_url=url)
+    response = send(organiser, url, {"subject": "", "body": ""})
     assert response.status_code == 422 and "Enter a subject" in response.get_data(as_text=True)
     assert organiser.get(url + "?language=xx").status_code == 400
 
 
 def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(
-    organiser, post, db, app, make_event, make_registration, monkeypatch
+    organiser, db, app, make_event, make_registration, monkeypatch
 ):
     import socket
 
@@ -92,7 +104,7 @@ def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(
     event = make_event()
     make_registration(event)
     url = f"/admin/events/{event.slug}/messages"
-    post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
+    send(organiser, url, {"subject": "Hi", "body": "Hello"})
     assert deliver(app) == 0
     db.session.expire_all()
     copy = db.session.scalar(sa.select(Notification))
@@ -102,7 +114,7 @@ def test_unreachable_smtp_keeps_the_copy_pending_for_a_retry(
 
 
 def test_a_copy_for_someone_erased_before_sending_is_skipped_and_the_others_still_go_out(
-    organiser, post, db, app, make_event, make_registration, outbox
+    organiser, db, app, make_event, make_registration, outbox
 ):
     from panel_app.privacy import services as privacy
 
@@ -110,7 +122,7 @@ def test_a_copy_for_someone_erased_before_sending_is_skipped_and_the_others_stil
     first, _ = make_registration(event, email="first@parl.example")
     make_registration(event, email="second@parl.example")
     url = f"/admin/events/{event.slug}/messages"
-    post(organiser, url, {"subject": "Hi", "body": "Hello"}, form_url=url)
+    send(organiser, url, {"subject": "Hi", "body": "Hello"})
     message_id = db.session.scalar(sa.select(GroupMessage.id))
     # The first person erases their data before the job runs.
     privacy.erase_registration(db.session, first, now=utcnow(), reason="registrant")
@@ -128,3 +140,60 @@ def test_a_copy_for_someone_erased_before_sending_is_skipped_and_the_others_stil
     )
     assert states[first.id] == "skipped" and sorted(states.values()) == ["sent", "skipped"]
     assert db.session.scalar(sa.select(GroupMessage.state)) == "sent"
+
+
+def test_a_message_form_posted_twice_sends_the_message_once(organiser, db, app, make_event, make_registration,
+                                                            outbox):
+    event = make_event()
+    make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk", email="mj@cortes.example")
+    url = f"/admin/events/{event.slug}/messages"
+    page = organiser.get(url).get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "submission_key": KEY_RE.search(page).group(1),
+            "subject": "Programme", "body": "Le programme est en ligne."}
+    first = organiser.post(url, data=data)
+    second = organiser.post(url, data=data, follow_redirects=True)  # a double click, or back and resend
+    assert first.status_code == 303
+    assert "already sent" in second.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 1
+    assert deliver(app) == 1 and deliver(app) == 0
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_two_posts_of_one_form_at_the_same_moment_send_one_message(organiser, db, app, make_event,
+                                                                  make_registration):
+    import threading
+
+    event = make_event()
+    for n in range(3):
+        make_registration(event, email=f"person{n}@parlamento.example")
+    url = f"/admin/events/{event.slug}/messages"
+    page = organiser.get(url).get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "submission_key": KEY_RE.search(page).group(1),
+            "subject": "Programa", "body": "El programa está en línea."}
+    barrier = threading.Barrier(3)
+    statuses = []
+
+    def send_once():
+        barrier.wait()
+        statuses.append(organiser.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=send_once) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [303, 303, 303]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 3
+
+
+def test_a_message_form_without_its_key_is_refused_clearly(organiser, db, make_event, make_registration):
+    event = make_event()
+    make_registration(event)
+    url = f"/admin/events/{event.slug}/messages"
+    page = organiser.get(url).get_data(as_text=True)
+    for key in ("", "short", "x" * 65, "bad key with spaces!!"):
+        response = organiser.post(url, data={"csrf_token": csrf_token_from(page), "submission_key": key,
+                                             "subject": "Hi", "body": "Hello"})
+        assert response.status_code == 422 and "This form expired" in response.get_data(as_text=True), key
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GroupMessage)) == 0

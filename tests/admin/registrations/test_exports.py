@@ -108,3 +108,29 @@ def test_export_links_carry_the_current_filter(organiser, make_event):
     )
     assert f"/admin/events/{event.slug}/registrations.csv?" in html
     assert "language=es" in html.split("registrations.csv?")[1].split('"')[0]
+
+
+def test_exports_speak_the_organisers_language_with_codes_in_their_own_columns(organiser, populated):
+    slug = populated.upcoming.slug
+    body = organiser.get(f"/admin/events/{slug}/registrations.csv?sort=name&dir=asc").get_data().decode("utf-8-sig")
+    rows = {r["Last name"]: r for r in csv.DictReader(io.StringIO(body))}
+    row = rows["Ñúñez-Öztürk"]
+    assert (row["Status"], row["Status code"]) == ("Confirmed", "confirmed")
+    assert (row["Language channel"], row["Language code"]) == ("English", "en")
+    assert (row["Country"], row["Country code"]) == ("Spain", "ES")
+    assert (row["Affiliation"], row["Affiliation code"]) == ("Member Parliament of the IPU", "member_parliament")
+    assert (row["Role"], row["Role code"]) == ("Member of parliament", "mp")
+    assert rows["Minh Khai"]["Status"] == "Confirmed" and rows["Minh Khai"]["Language channel"] == "French"
+    # The public contract's columns stay for an English-speaking organiser.
+    assert {"Email", "Status", "Language channel", "Attended", "First joined (Europe/Zurich)",
+            "Minutes attended"} <= set(row)
+
+    organiser.set_cookie("lang", "fr")
+    body = organiser.get(f"/admin/events/{slug}/registrations.csv").get_data().decode("utf-8-sig")
+    french = {r["Nom"]: r for r in csv.DictReader(io.StringIO(body))}
+    assert french["Ñúñez-Öztürk"]["Statut"] == "Confirmée" and french["Ñúñez-Öztürk"]["Code du statut"] == "confirmed"
+    assert french["Ñúñez-Öztürk"]["Pays"] == "Espagne" and french["Ñúñez-Öztürk"]["Canal linguistique"] == "Anglais"
+
+    book = openpyxl.load_workbook(io.BytesIO(organiser.get(f"/admin/events/{slug}/registrations.xlsx").get_data()))
+    headers = [c.value for c in book.active[1]]
+    assert "Statut" in headers and "Code du statut" in headers

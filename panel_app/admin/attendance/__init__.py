@@ -1,0 +1,1 @@
+"""Console: an event's attendance (who came, by channel) and walk-ins, matched by hand."""
