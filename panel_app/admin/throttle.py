@@ -118,3 +118,16 @@ def clear(session: Session, key: str) -> int:
     removed = session.execute(sa.delete(LoginThrottle).where(LoginThrottle.account_key == key)).rowcount
     session.flush()
     return removed
+
+
+def recent_failures(session: Session, keys: list[str], now: datetime) -> dict[str, int]:
+    """Failed sign-ins in the last `FORGET_AFTER` for each key, all addresses together (for the
+    accounts page); keys without any are left out."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        sa.select(LoginThrottle.account_key, sa.func.sum(LoginThrottle.failures))
+        .where(LoginThrottle.account_key.in_(keys), LoginThrottle.address != ALL_ADDRESSES,
+               LoginThrottle.last_failure_at > now - FORGET_AFTER)
+        .group_by(LoginThrottle.account_key))
+    return {key: int(total) for key, total in rows}

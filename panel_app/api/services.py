@@ -92,9 +92,14 @@ def _refused(change: StatusChange, wanted: str) -> Problem:
 
 def change_status(session: Session, registration: Registration, wanted: str, *, token: ApiToken,
                   now: datetime) -> StatusChange:
-    """Move a registration to `wanted` ("confirmed", "declined" or "cancelled") through the seat
-    services; the status-change signal writes the audit entry. Asking for the status it
-    already has changes nothing. Raises a 409 problem for a move the rules do not allow."""
+    """Move a registration to `wanted` ("confirmed", "declined" or "cancelled") through the same
+    seat services as the console; the status-change signal writes the audit entry. Asking for the
+    status it already has changes nothing. Raises a 409 problem for a move the rules do not allow.
+
+    "confirmed" approves a pending person (who may land on the waiting list when the event is
+    full), gives a waiting person a free seat (the console's "confirm"), or undoes a decline
+    (the console's "reinstate": confirmed when a seat is free, else waitlisted in turn).
+    """
     actor = actor_name(token)
     current = RegistrationStatus(registration.status)
     if current == wanted:
@@ -106,35 +111,16 @@ def change_status(session: Session, registration: Registration, wanted: str, *, 
     elif current == RegistrationStatus.PENDING:
         change = registration_services.approve(session, registration, now=now, actor=actor)
     elif current == RegistrationStatus.WAITLISTED:
-        change = _confirm_waiting(session, registration, now=now, actor=actor)
+        change = registration_services.confirm(session, registration, now=now, actor=actor)
+        if change.reason == "no_free_seat":
+            raise conflict(_("The event is full: this person stays on the waiting list."), current_status="waitlisted")
+    elif current == RegistrationStatus.DECLINED:
+        change = registration_services.reinstate(session, registration, now=now, actor=actor)
     else:
         change = StatusChange(registration=registration, status=current, changed=False, reason=f"status_{current}")
     if not change.changed and change.status != wanted:
         raise _refused(change, wanted)
     return change
-
-
-def _confirm_waiting(session: Session, registration: Registration, *, now: datetime, actor: str) -> StatusChange:
-    """Confirm a waiting person when a seat is free and nobody is ahead of them (the waiting
-    list's own rule: first come, first served)."""
-    event = registration.event
-    registration_services.lock_seats(session, event.id)
-    session.refresh(registration)
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return StatusChange(registration=registration, status=RegistrationStatus(registration.status),
-                            changed=registration.status == RegistrationStatus.CONFIRMED)
-    free = registration_services.free_seats(event.capacity, registration_services.seats_taken(session, event.id))
-    if free == 0:
-        raise conflict(_("The event is full: this person stays on the waiting list."), current_status="waitlisted")
-    ahead = session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED,
-        sa.or_(Registration.created_at < registration.created_at,
-               sa.and_(Registration.created_at == registration.created_at, Registration.id < registration.id))))
-    if ahead:
-        raise conflict(_("%(n)d people are ahead on the waiting list.", n=ahead), current_status="waitlisted")
-    promoted = registration_services.promote_from_waitlist(session, event, now, actor)
-    return StatusChange(registration=registration, status=RegistrationStatus(registration.status),
-                        changed=registration in promoted, promoted=tuple(p for p in promoted if p is not registration))
 
 
 def change_languages(session: Session, registration: Registration, values: dict, *, token: ApiToken,

@@ -26,6 +26,8 @@ _TRANSITIONS = {
     (S.PENDING, S.WAITLISTED): K.WAITLISTED,
     (S.PENDING, S.DECLINED): K.DECLINED,
     (S.WAITLISTED, S.DECLINED): K.DECLINED,
+    # A decline undone while the event is full: the person is told they are on the waiting list.
+    (S.DECLINED, S.WAITLISTED): K.WAITLISTED,
 }
 _ON_CREATE = {S.CONFIRMED: K.CONFIRMED, S.PENDING: K.PENDING, S.WAITLISTED: K.WAITLISTED}
 

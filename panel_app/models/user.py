@@ -32,8 +32,6 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16), default=UserRole.ORGANISER)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Part of every console session cookie of this account (Flask-Login's alternative token,

@@ -227,3 +227,28 @@ def test_attendance_is_read_and_marked_by_hand(api, db, make_event, make_registr
     response = api.put(url, json={"attended": "yes"})
     assert response.status_code == 422 and problem(response)["errors"][0]["code"] == "wrong_type"
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "registration.mark_attended"))
+
+
+def test_confirming_follows_the_consoles_rules_for_waiting_and_declined_people(api, db, make_event,
+                                                                               make_registration):
+    """The API and the console share one rule: a waiting person gets a free seat when asked for by
+    name, and a declined person is reinstated (confirmed, or waitlisted in turn when full)."""
+    event = make_event(capacity=2, approval_mode="manual")
+    seated, _ = make_registration(event, status="confirmed", last_name="Ñúñez-Öztürk")
+    first_in_line, _ = make_registration(event, status="waitlisted", last_name="Abdullahi")
+    chosen, _ = make_registration(event, status="waitlisted", last_name="Østergaard-Lévesque")
+    declined, _ = make_registration(event, status="declined", last_name="Bäckström de la Fuente")
+    url = f"/api/v1/events/{event.slug}/registrations/"
+    # A seat is free: the organiser's integration confirms the second person in line by name.
+    assert api.patch(url + str(chosen.id), json={"status": "confirmed"}).get_json()["status"] == "confirmed"
+    db.session.expire_all()
+    assert db.session.get(type(first_in_line), first_in_line.id).status == "waitlisted"
+    # Now full: confirming the first in line is refused and changes nothing.
+    response = api.patch(url + str(first_in_line.id), json={"status": "confirmed"})
+    assert response.status_code == 409 and problem(response)["current_status"] == "waitlisted"
+    # Undoing the decline while full puts the person back on the waiting list.
+    assert api.patch(url + str(declined.id), json={"status": "confirmed"}).get_json()["status"] == "waitlisted"
+    # A cancellation frees a seat: the waiting list moves up in its order.
+    api.post(url + f"{seated.id}/cancel")
+    db.session.expire_all()
+    assert db.session.get(type(first_in_line), first_in_line.id).status == "confirmed"

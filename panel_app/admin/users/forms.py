@@ -32,4 +32,4 @@ class UserCreateForm(FlaskForm):
 class UserEditForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     active = BooleanField(_l("Account active"))
-    unlock = BooleanField(_l("Clear failed logins and unlock"))
+    unlock = BooleanField(_l("Forget failed sign-ins"))

@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from panel_app.admin import throttle
 from panel_app.audit.services import record
 from panel_app.models import User, UserRole
 from panel_app.registration.validation import InvalidInput, normalise_email
@@ -82,10 +83,11 @@ def create_user(
 
 
 def update_user(
-    session: Session, user: User, *, role: str, active: bool, unlock: bool, actor: User, ip: str | None = None,
-    now: datetime,
+    session: Session, user: User, *, role: str, active: bool, unlock: bool, actor: User, secret_key: str,
+    ip: str | None = None, now: datetime,
 ) -> dict:
-    """Change an account's role or access; an admin cannot demote or disable themselves."""
+    """Change an account's role or access, or forget its failed sign-ins (`unlock`); an admin
+    cannot demote or disable themselves."""
     if user.id == actor.id and (role != user.role or not active):
         raise ValueError("self")
     changes = {}
@@ -95,10 +97,8 @@ def update_user(
     if active != user.active:
         changes["active"] = {"from": user.active, "to": active}
         user.active = active
-    if unlock and (user.locked_until is not None or user.failed_logins):
+    if unlock and throttle.clear(session, throttle.account_key(secret_key, user.email)):
         changes["unlocked"] = True
-        user.locked_until = None
-        user.failed_logins = 0
     if changes:
         record(session, "user.edit", actor=actor, details={"email": user.email, **changes}, ip=ip, now=now)
     session.flush()
@@ -108,3 +108,9 @@ def update_user(
 def accounts(session: Session) -> list[User]:
     """Every console account, by address."""
     return list(session.scalars(sa.select(User).order_by(User.email)))
+
+
+def failed_sign_ins(session: Session, users: list[User], *, secret_key: str, now: datetime) -> dict[int, int]:
+    """Recent failed sign-ins per account id (only accounts that have some)."""
+    keys = {throttle.account_key(secret_key, user.email): user.id for user in users}
+    return {keys[key]: count for key, count in throttle.recent_failures(session, list(keys), now).items()}

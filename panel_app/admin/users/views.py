@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from panel_app.admin.auth import require_role
@@ -39,8 +39,10 @@ def users():
         status = 422
     accounts = services.accounts(db.session)
     edit_forms = {u.id: UserEditForm(prefix=f"u{u.id}", data={"role": u.role, "active": u.active}) for u in accounts}
+    failures = services.failed_sign_ins(db.session, accounts, secret_key=current_app.config["SECRET_KEY"],
+                                        now=utcnow())
     return render_template("admin/users.html", form=form, accounts=accounts, edit_forms=edit_forms,
-                           now=utcnow()), status
+                           failures=failures), status
 
 
 @bp.post("/users/<int:user_id>")
@@ -54,7 +56,8 @@ def user_edit(user_id: int):
         abort(400)
     try:
         changes = services.update_user(db.session, account, role=form.role.data, active=form.active.data,
-                                       unlock=form.unlock.data, actor=current_account(), ip=client_ip(), now=utcnow())
+                                       unlock=form.unlock.data, actor=current_account(),
+                                       secret_key=current_app.config["SECRET_KEY"], ip=client_ip(), now=utcnow())
     except ValueError:
         db.session.rollback()
         flash(_("You cannot remove your own administrator rights or disable your own account."), "error")

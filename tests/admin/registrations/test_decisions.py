@@ -125,6 +125,8 @@ def test_undoing_a_decline_gives_a_free_seat_or_the_waiting_list(organiser, post
     assert fresh(db, later).status == "waitlisted"
     kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.registration_id == declined.id)).all()
     assert kinds == ["approved"]  # the reinstated person gets their invite
+    kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.registration_id == later.id)).all()
+    assert kinds == ["waitlisted"]  # and the one without a seat is told where they stand
 
 
 def test_a_speaker_can_be_confirmed_over_capacity(organiser, post, db, populated):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
-from panel_app.models import User, utcnow
+from panel_app.models import AuditEntry, User, utcnow
 from tests.conftest import csrf_from
 
 
-def test_admin_creates_and_unlocks_accounts(signed_in, post, db, make_user):
+def test_admin_creates_accounts_and_clears_failed_sign_ins(app, signed_in, post, db, make_user):
     admin, _ = signed_in("admin")
     response = post(
         admin,
@@ -29,8 +27,18 @@ def test_admin_creates_and_unlocks_accounts(signed_in, post, db, make_user):
     )
     assert duplicate.status_code == 422 and "already exists" in duplicate.get_data(as_text=True)
 
-    locked = make_user("organiser", locked_until=utcnow() + timedelta(minutes=10))
+    # Someone guessed at an organiser's password from two addresses: the page shows it, and an
+    # administrator can make the throttle forget it (the owner then signs in at once anywhere).
+    locked = make_user("organiser", email="amina.diallo@ipu.example.org")
+    from panel_app.admin import throttle
+
+    key = throttle.account_key(app.config["SECRET_KEY"], locked.email)
+    for address in ["203.0.113.7"] * 6 + ["198.51.100.2"]:
+        throttle.record_failure(db.session, key, address, utcnow())
+    db.session.commit()
     html = admin.get("/admin/users").get_data(as_text=True)
+    assert "Failed sign-ins (24 h)" in html and "<td>7</td>" in html
+    assert throttle.retry_after(db.session, key, "203.0.113.7", utcnow()) is not None
     token = csrf_from(admin, "/admin/users")
     prefix = f"u{locked.id}-"
     response = admin.post(
@@ -44,7 +52,10 @@ def test_admin_creates_and_unlocks_accounts(signed_in, post, db, make_user):
     )
     assert response.status_code == 303, html
     db.session.expire_all()
-    assert db.session.get(User, locked.id).locked_until is None
+    assert throttle.retry_after(db.session, key, "203.0.113.7", utcnow()) is None
+    assert "<td>7</td>" not in admin.get("/admin/users").get_data(as_text=True)
+    audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.edit"))
+    assert audit.details == {"email": locked.email, "unlocked": True}
 
 
 def test_admin_cannot_demote_themselves(signed_in, db):
