@@ -7,6 +7,7 @@ from panel_app.models.api import ApiToken, DeliveryState, TokenScope, WebhookDel
 from panel_app.models.attendance import AttendanceSession, WalkIn, ZoomMeetingInstance
 from panel_app.models.audit import AuditEntry
 from panel_app.models.base import Base, UTCDateTime, random_key, utcnow
+from panel_app.models.directory import Contact, EventInvitation, FollowUpReport, Outreach, OutreachKind
 from panel_app.models.event import ApprovalMode, Event, EventStatus
 from panel_app.models.identity import SETTINGS_ID, IdentitySettings
 from panel_app.models.interpreter import EventInterpreter
@@ -43,6 +44,11 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookMessage",
     "CALENDAR_KINDS",
+    "Contact",
+    "EventInvitation",
+    "FollowUpReport",
+    "Outreach",
+    "OutreachKind",
     "CANCEL_KINDS",
     "AffiliationType",
     "AttendanceSession",

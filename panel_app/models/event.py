@@ -47,6 +47,14 @@ class Event(Base):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_mode: Mapped[str] = mapped_column(sa.String(16), default=ApprovalMode.AUTO)
+    #: Closed audience: affiliation types and roles that may register (empty: any). A
+    #: registration outside them goes to approval with the reason shown to the organiser.
+    eligible_affiliations: Mapped[list] = mapped_column(sa.JSON, default=list)
+    eligible_roles: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: Registrations from an organisation not in the directory go to approval.
+    directory_only: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    #: Registration only through a parliament's own link (models.directory.EventInvitation).
+    invitation_only: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(16), default=EventStatus.DRAFT)
 
     zoom_meeting_id: Mapped[str | None] = mapped_column(sa.String(32))

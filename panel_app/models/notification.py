@@ -33,6 +33,7 @@ class NotificationKind(enum.StrEnum):
     DETAILS = "details"  # same email registered again: the details and private link again
     REMINDER = "reminder"  # before the event, with the personal link
     GROUP_MESSAGE = "group_message"  # an organiser's message to a group (subject, body: the GroupMessage)
+    OUTREACH = "outreach"  # a letter to a directory contact (texts: the Outreach)
 
 
 K = NotificationKind
@@ -56,7 +57,12 @@ class Notification(Base):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    #: Whom it is for: a registrant, or (letters from the directory, kind "outreach") a contact.
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                        index=True)
+    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    #: The letter this row is one contact's copy of (kind "outreach").
+    outreach_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outreaches.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(sa.String(32))
     #: iTIP method the message carries ("REQUEST", "CANCEL") or None for a plain email.
     calendar_method: Mapped[str | None] = mapped_column(sa.String(16))
@@ -84,12 +90,18 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    registration = relationship("Registration", lazy="joined", innerjoin=True)
+    # Outer joins: a contact's letter has no registration, a registrant's email no contact.
+    registration = relationship("Registration", lazy="joined")
+    contact = relationship("Contact", lazy="joined")
+    outreach = relationship("Outreach")
     group_message = relationship("GroupMessage")
 
     __table_args__ = (
         sa.UniqueConstraint("registration_id", "dedupe_key"),
         # A group message reaches each recipient once, however often its queueing is repeated.
         sa.UniqueConstraint("group_message_id", "registration_id"),
+        # A letter reaches each contact once, however often its sending is restarted.
+        sa.UniqueConstraint("outreach_id", "contact_id"),
+        sa.CheckConstraint("(registration_id IS NULL) <> (contact_id IS NULL)", name="one_recipient"),
         sa.Index("ix_notifications_state_next_attempt", "state", "next_attempt_at"),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel_app.models.base import Base
 
@@ -20,3 +20,8 @@ class Organisation(Base):
     affiliation_type: Mapped[str] = mapped_column(sa.String(32))
     #: Former members stay for history but are no longer offered.
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    #: Geopolitical group or region the organisation reports under (e.g. "Africa", "Twelve Plus").
+    region: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+
+    contacts = relationship("Contact", back_populates="organisation", order_by="Contact.id",
+                            cascade="all, delete-orphan")

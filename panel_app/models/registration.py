@@ -61,6 +61,17 @@ class Registration(Base):
     #: ISO 3166-1 alpha-2.
     country: Mapped[str] = mapped_column(sa.String(2))
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The two ids below are plain columns, without a foreign-key constraint: on SQLite adding one
+    # would make the migration copy `registrations`, and dropping it would cascade into every row
+    # that points at it. Nothing dangles: directory entries are deactivated, never deleted, and an
+    # invitation is deleted only with its event, which takes its registrations along.
+    #: The directory entry (organisations.id) the organisation matched, or whose invitation link was used.
+    organisation_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    #: The parliament's invitation link (event_invitations.id) the person registered through, if any.
+    invitation_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: Why the registration waits for an organiser (codes such as "affiliation", "role",
+    #: "organisation_unknown"), shown translated in the console; empty when none.
+    review_reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
     affiliation_type: Mapped[str] = mapped_column(sa.String(32))
     role: Mapped[str] = mapped_column(sa.String(16))
     #: Committees the person sits on (free text, e.g. "Human rights; Foreign affairs").

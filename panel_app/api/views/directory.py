@@ -1,8 +1,7 @@
 """/api/v1/parliaments: the directory of parliaments and organisations offered in the form, and
 /api/v1/events/<slug>/coverage: which of them an event reaches (registered, confirmed, attended).
 
-A registration counts for a directory entry when its organisation is written exactly as the
-entry's name (the form offers the directory's names).
+What counts for a directory entry: see panel_app/directory/coverage.py.
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ from panel_app.api import pagination
 from panel_app.api.blueprint import bp
 from panel_app.api.schemas import CoverageSchema, DirectoryArgs, OrganisationPageSchema
 from panel_app.api.views.events import event_or_404
+from panel_app.directory import coverage as directory_coverage
 from panel_app.extensions import db
-from panel_app.models import ACTIVE_STATUSES, Organisation, Registration, RegistrationStatus
+from panel_app.models import Organisation
 
 
 @bp.route("/parliaments")
@@ -45,21 +45,10 @@ def parliaments(limit: int, cursor: str | None = None, country: str | None = Non
 @bp.route("/events/<slug>/coverage")
 @bp.response(200, CoverageSchema)
 def coverage(slug: str):
-    """Every active directory entry with the event's registrations from it (two queries)."""
+    """Every active directory entry with the event's registrations from it."""
     event = event_or_404(slug)
-    organisations = list(db.session.scalars(
-        sa.select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)))
-    active = Registration.status.in_([s.value for s in ACTIVE_STATUSES])
-    rows = db.session.execute(
-        sa.select(Registration.organisation,
-                  sa.func.sum(sa.case((active, 1), else_=0)),
-                  sa.func.sum(sa.case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0)),
-                  sa.func.sum(sa.case((Registration.attended.is_(True), 1), else_=0)))
-        .where(Registration.event_id == event.id, Registration.organisation.in_([o.name for o in organisations]))
-        .group_by(Registration.organisation))
-    counts = {name: (int(r or 0), int(c or 0), int(a or 0)) for name, r, c, a in rows}
-    items = [{"organisation": o, "registered": counts.get(o.name, (0, 0, 0))[0],
-              "confirmed": counts.get(o.name, (0, 0, 0))[1], "attended": counts.get(o.name, (0, 0, 0))[2]}
-             for o in organisations]
-    return {"event": event.slug, "organisations": len(organisations),
-            "represented": sum(1 for item in items if item["registered"]), "items": items}
+    rows = directory_coverage.coverage(db.session, event)
+    items = [{"organisation": r.organisation, "registered": r.registered, "confirmed": r.confirmed,
+              "attended": r.attended} for r in rows]
+    return {"event": event.slug, "organisations": len(rows),
+            "represented": sum(1 for r in rows if r.registered), "items": items}
