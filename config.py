@@ -116,6 +116,8 @@ class Config:
         self.RATELIMIT_ERASE = env.get("RATELIMIT_ERASE") or "10 per minute"
         #: Registration form submissions per client address (reading the form is not limited).
         self.RATELIMIT_REGISTER = env.get("RATELIMIT_REGISTER") or "30 per minute"
+        #: Follow-up questionnaire submissions per client address (reading it is not limited).
+        self.RATELIMIT_FOLLOW_UP = env.get("RATELIMIT_FOLLOW_UP") or "20 per minute"
         #: Number of trusted proxies in front of the app (load balancer, nginx) for each
         #: X-Forwarded-* header; 0 = served directly, forwarded headers are ignored.
         self.PROXY_FIX_X_FOR = _int(env.get("PROXY_FIX_X_FOR"), 0, "PROXY_FIX_X_FOR")

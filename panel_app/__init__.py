@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from panel_app import api
     from panel_app.admin import bp as admin_bp
     from panel_app.calendar.views import bp as calendar_bp
+    from panel_app.directory.follow_up_views import bp as follow_up_bp
     from panel_app.extensions import csrf
     from panel_app.health import bp as health_bp
     from panel_app.organisation.views import bp as organisation_bp
@@ -154,7 +155,8 @@ def register_blueprints(app: Flask) -> None:
     from panel_app.registration.blueprint import bp as registration_bp
     from panel_app.zoom.webhooks import bp as zoom_webhooks_bp
 
-    for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp, organisation_bp):
+    for blueprint in (health_bp, registration_bp, admin_bp, privacy_bp, calendar_bp, organisation_bp,
+                      follow_up_bp):
         app.register_blueprint(blueprint)
     # Zoom signs its notifications (checked in the view); a CSRF token cannot apply.
     app.register_blueprint(csrf.exempt(zoom_webhooks_bp))

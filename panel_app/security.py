@@ -56,7 +56,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 
 #: Paths whose pages are personal (private token in the URL, or the organiser console):
 #: never stored by browsers or shared caches.
-PRIVATE_PREFIXES = ("/registrations/", "/admin", "/privacy/")
+PRIVATE_PREFIXES = ("/registrations/", "/admin", "/privacy/", "/follow-up/")
 
 
 @functools.cache

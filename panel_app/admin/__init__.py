@@ -2,7 +2,8 @@
 
 `auth` signs people in and holds the access rule, `common` what the concerns share;
 each concern (`events`, `registrations`, `attendance`, `dashboard`, `messages`, `users`,
-`audit`, `privacy`, `zoom`, `settings`, `speakers`) has its views here and its rules in a
+`audit`, `privacy`, `zoom`, `settings`, `speakers`,
+`coverage`, `follow_up`) has its views here and its rules in a
 services module. Importing a concern's views module attaches its routes to `bp` (defined in
 `blueprint`, which views import, so no module reads a half-initialised one).
 """
@@ -11,8 +12,10 @@ from panel_app.admin import auth, common  # noqa: F401  (sign-in, access rule, t
 from panel_app.admin.attendance import views as attendance_views  # noqa: F401
 from panel_app.admin.audit import views as audit_views  # noqa: F401
 from panel_app.admin.blueprint import bp
+from panel_app.admin.coverage import views as coverage_views  # noqa: F401
 from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401
 from panel_app.admin.events import views as events_views  # noqa: F401
+from panel_app.admin.follow_up import views as follow_up_views  # noqa: F401
 from panel_app.admin.integrations import views as integrations_views  # noqa: F401
 from panel_app.admin.messages import views as messages_views  # noqa: F401
 from panel_app.admin.privacy import views as privacy_views  # noqa: F401

@@ -1,5 +1,7 @@
 """Which language a page is shown in: explicit choice, then the browser, then English.
 
+A page may name the language its visitor most likely reads (`prefer_language`: the
+language of the contact a private link was sent to); it comes before the browser's.
 The explicit choice comes from the language switcher (`?lang=fr` on any page). It is
 remembered in a `lang` cookie, but only once the visitor has actually used the switcher:
 a visitor who never switched gets no cookie beyond the session cookie (the registration
@@ -13,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale, refresh
 
 LANGUAGE_COOKIE = "lang"
@@ -43,7 +45,18 @@ def select_locale() -> str:
     choice = _explicit_choice() or request.cookies.get(LANGUAGE_COOKIE)
     if choice in languages:
         return choice
+    preferred = g.get("preferred_language")
+    if preferred in languages:
+        return preferred
     return request.accept_languages.best_match(languages) or default
+
+
+def prefer_language(code: str | None) -> None:
+    """The visitor of this page most likely reads `code` (a letter's recipient opening its
+    link): it comes before the browser's languages, after a choice made with the switcher."""
+    if code in supported_languages():
+        g.preferred_language = code
+        refresh()
 
 
 @lru_cache(maxsize=32)
@@ -94,7 +107,8 @@ def switch_url(code: str) -> str:
 def _forget_cached_locale() -> None:
     # Flask-Babel caches the locale on `g`, which belongs to the app context. A request
     # served inside an already-pushed app context (tests, CLI tools) would otherwise
-    # inherit the previous request's language.
+    # inherit the previous request's language (or its preferred one).
+    g.pop("preferred_language", None)
     refresh()
 
 

@@ -110,10 +110,13 @@ class FollowUpReport(Base):
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: Who filled it in (name and function, as typed) and in which language.
     submitted_by: Mapped[str] = mapped_column(sa.String(300), default="")
+    submitted_function: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     language: Mapped[str | None] = mapped_column(sa.String(8))
     requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: First time the parliament sent its answers; `answered_at` the latest (they may edit them).
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -215,6 +215,23 @@ def populated(db, make_event, make_registration):
             registration_id=registration.id if action.startswith("registration") else None,
             created_at=now - timedelta(minutes=index)))
     db.session.add_all(entries)
+    # The directory: parliaments the upcoming panel reaches (one with its registration link), and
+    # the past panel's follow-up reports, one answered.
+    from panel_app.directory import follow_up, links
+    from panel_app.models import Organisation
+    from tests.factories import TEST_SECRET_KEY
+
+    parliaments = [Organisation(name=organisation, country=("ES", "VN", "EG")[index % 3],
+                                affiliation_type="member_parliament", region=("Twelve Plus", "Asia-Pacific")[index % 2])
+                   for index, (_first, _last, organisation) in enumerate(LONG_NAMES)]
+    db.session.add_all(parliaments)
+    db.session.flush()
+    links.invitation_for(db.session, upcoming, parliaments[0])
+    for index, parliament in enumerate(parliaments[:6]):
+        report = links.follow_up_report_for(db.session, past, parliament, TEST_SECRET_KEY)
+        if index < 3:
+            follow_up.save_answers(db.session, report, {"informed_media": follow_up.Answer(True, "Communiqué")},
+                                   name="Amina Diallo", function="Secrétaire générale", language="fr", now=now)
     db.session.commit()
     return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
                            walk_ins=walk_ins, message=message, moderator=moderator,

@@ -119,6 +119,26 @@ def console_world(browser_app):
                                          participant_key=walk_in.participant_key, name=walk_in.name,
                                          joined_at=past.starts_at, left_at=past.starts_at + timedelta(minutes=75),
                                          source="report"))
+        # Directory entries reached by the upcoming panel, and the past panel's follow-up answers.
+        from panel_app.directory import follow_up, links
+        from panel_app.models import Organisation
+        organisations = []
+        for index, (_first, _last, _email, organisation, country, _language, _status) in enumerate(LONG_PEOPLE):
+            organisations.append(Organisation(
+                name=organisation, country=country, affiliation_type="member_parliament",
+                region=("Twelve Plus", "Africa", "Asia-Pacific", "Arab Group")[index % 4]))
+        db.session.add_all(organisations)
+        db.session.flush()
+        links.invitation_for(db.session, upcoming, organisations[0])
+        for index, organisation in enumerate(organisations):
+            report = links.follow_up_report_for(db.session, past, organisation, factories.TEST_SECRET_KEY)
+            if index % 2 == 0:
+                follow_up.save_answers(db.session, report, {
+                    "debate_or_resolution": follow_up.Answer(True, "Résolution adoptée à l’unanimité le 12 octobre, "
+                                                                   "après un débat en séance plénière. " * 3),
+                    "informed_media": follow_up.Answer(True, "Communiqué de presse"),
+                }, name="Hon. María-José Ñúñez-Öztürk de la Santísima Trinidad",
+                    function="Secretaria General del Congreso de los Diputados", language="es", now=in_days(-1))
         db.session.commit()
         world = {"upcoming": upcoming.slug, "past": past.slug, "draft": draft.slug, "person": first,
                  "past_person": ids[past.slug], "walk_in": walk_in.id}
@@ -127,6 +147,8 @@ def console_world(browser_app):
     with browser_app.app_context():
         for slug in (world["upcoming"], world["past"], world["draft"]):
             db.session.execute(sa.delete(Event).where(Event.slug == slug))
+        from panel_app.models import Organisation
+        db.session.execute(sa.delete(Organisation).where(Organisation.name.in_([p[3] for p in LONG_PEOPLE])))
         db.session.commit()
         db.session.remove()
 
@@ -155,6 +177,8 @@ def console_pages(world) -> list[tuple[str, str]]:
         ("speakers", f"/admin/events/{up}/speakers"),
         ("organisation", "/admin/settings"),
         ("integrations", "/admin/integrations"),
+        ("coverage", f"/admin/events/{up}/coverage"),
+        ("follow-up", f"/admin/events/{past}/follow-up"),
     ]
 
 

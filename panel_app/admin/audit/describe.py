@@ -40,6 +40,11 @@ ACTION_LABELS = {
     "export.csv": _l("Registrations exported (CSV)"),
     "export.xlsx": _l("Registrations exported (Excel)"),
     "export.walk_ins": _l("Walk-ins exported (CSV)"),
+    "export.coverage.csv": _l("Coverage exported (CSV)"),
+    "export.coverage.xlsx": _l("Coverage exported (Excel)"),
+    "export.follow_up.csv": _l("Follow-up answers exported (CSV)"),
+    "export.follow_up.xlsx": _l("Follow-up answers exported (Excel)"),
+    "coverage.links": _l("Registration links made for parliaments"),
     "message.create": _l("Message sent to a group"),
     "user.create": _l("Account created"),
     "user.edit": _l("Account changed"),
@@ -73,6 +78,7 @@ FIELD_LABELS = {
     "walk_in": _l("Walk-in"), "sessions": _l("Stays in the meeting"), "from": _l("From"),
     "replaced_by": _l("Continued as registration"), "message_id": _l("Message"), "outcomes": _l("Outcome"),
     "unchanged": _l("Left as they were"),
+    "made": _l("Links made"),
     # list filters
     "q": _l("Search text"), "zoom_state": _l("Zoom sync"), "invite_state": _l("Invite"), "attended": _l("Attended"),
 }

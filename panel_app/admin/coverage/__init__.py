@@ -1,0 +1,1 @@
+"""Console: which parliaments and organisations of the directory an event reaches."""

@@ -1,0 +1,1 @@
+"""Console: what parliaments report having done after an event (the follow-up questionnaire)."""
