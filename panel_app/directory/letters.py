@@ -30,6 +30,7 @@ from panel_app.audit.services import record
 from panel_app.core import languages
 from panel_app.directory import links
 from panel_app.directory.coverage import coverage
+from panel_app.mail import letters as mail_letters
 from panel_app.mail import services as mail_services
 from panel_app.mail.letters import placeholders_for, unknown_placeholders
 from panel_app.models import (
@@ -263,6 +264,30 @@ def sample_contacts(session: Session, event: Event, selection: Selection) -> dic
                                                           Contact.language == code).order_by(Contact.id).limit(1))
         samples[code] = contact or first
     return samples
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The letter as one sample recipient will read it in `language`."""
+
+    language: str
+    contact: Contact
+    subject: str
+    text: str
+    html: str
+
+
+def preview(session: Session, event: Event, kind: str, texts: dict, selection: Selection, *, config
+            ) -> list[Preview]:
+    """The letter for a sample recipient in each event language (links shown as samples:
+    nothing is created). Call with valid texts (see `validate`)."""
+    draft = Outreach(event_id=event.id, kind=str(kind), texts=clean_texts(texts, event))
+    result = []
+    for code, contact in sample_contacts(session, event, selection).items():
+        language, subject, text, html = mail_letters.bodies(session, draft, contact, config=config,
+                                                            create_links=False, language=code)
+        result.append(Preview(language, contact, subject, text, html))
+    return result
 
 
 # --- Sending ----------------------------------------------------------------------------

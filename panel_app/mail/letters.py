@@ -169,11 +169,12 @@ def values_for(session: Session, letter, contact, locale: str, *, config, organi
     return values
 
 
-def bodies(session: Session, letter, contact, *, config, cache=None, create_links: bool = True
-           ) -> tuple[str, str, str, str]:
-    """(language, subject, text body, HTML body) of `contact`'s copy of `letter`."""
+def bodies(session: Session, letter, contact, *, config, cache=None, create_links: bool = True,
+           language: str | None = None) -> tuple[str, str, str, str]:
+    """(language, subject, text body, HTML body) of `contact`'s copy of `letter` (in
+    `language` when given: previews show each language with one sample contact)."""
     event = letter_event(session, letter)
-    locale = letter_language(contact.language, list(event.languages or []), letter.texts or {})
+    locale = letter_language(language or contact.language, list(event.languages or []), letter.texts or {})
     cache = cache if cache is not None else _NoCache()
     text = (letter.texts or {})[locale]
     with force_locale(locale):
