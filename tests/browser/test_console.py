@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from panel_app.extensions import db
-from panel_app.models import AttendanceSession, Event, Notification, User, WalkIn
+from panel_app.models import AttendanceSession, Event, Notification, Organisation, User, WalkIn
 from tests import factories
 from tests.browser.conftest import console_available, in_days, screenshot_dir
 from tests.browser.test_accessibility import HEADINGS_JS, _heading_problems, _log_in
@@ -119,14 +119,18 @@ def console_world(browser_app):
                                          participant_key=walk_in.participant_key, name=walk_in.name,
                                          joined_at=past.starts_at, left_at=past.starts_at + timedelta(minutes=75),
                                          source="report"))
+        from tests.admin.conftest import _letter
+
+        letter = _letter(db, upcoming, in_days(0))
         db.session.commit()
         world = {"upcoming": upcoming.slug, "past": past.slug, "draft": draft.slug, "person": first,
-                 "past_person": ids[past.slug], "walk_in": walk_in.id}
+                 "past_person": ids[past.slug], "walk_in": walk_in.id, "letter": letter.id}
         db.session.remove()
     yield world
     with browser_app.app_context():
         for slug in (world["upcoming"], world["past"], world["draft"]):
             db.session.execute(sa.delete(Event).where(Event.slug == slug))
+        db.session.execute(sa.delete(Organisation).where(Organisation.name.endswith(" (console)")))
         db.session.commit()
         db.session.remove()
 
@@ -141,6 +145,9 @@ def console_pages(world) -> list[tuple[str, str]]:
         ("registration-edit", f"/admin/events/{up}/registrations/{world['person']}/edit"),
         ("registration-new", f"/admin/events/{up}/registrations/new"),
         ("messages", f"/admin/events/{up}/messages"),
+        ("letters", f"/admin/events/{up}/letters"),
+        ("letter-new", f"/admin/events/{up}/letters/new?kind=coverage_reminder"),
+        ("letter", f"/admin/events/{up}/letters/{world['letter']}"),
         ("participants", f"/admin/events/{up}/participants"),
         ("event-edit", f"/admin/events/{up}/edit"),
         ("event-new", "/admin/events/new"),

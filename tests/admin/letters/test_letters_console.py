@@ -14,7 +14,6 @@ from panel_app.extensions import db as _db
 from panel_app.mail import services as mail_services
 from panel_app.models import AuditEntry, Notification, Outreach, utcnow
 from tests.conftest import csrf_token_from
-from tests.directory.letters.conftest import make_directory  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("empty_queue")
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
