@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "export.xlsx": _l("Registrations exported (Excel)"),
     "export.walk_ins": _l("Walk-ins exported (CSV)"),
     "message.create": _l("Message sent to a group"),
+    "letter.send": _l("Letter sent to the directory's contacts"),
     "user.create": _l("Account created"),
     "user.edit": _l("Account changed"),
     "user.reset": _l("Password reset"),
