@@ -2,7 +2,7 @@
 
 `auth` signs people in and holds the access rule, `common` what the concerns share;
 each concern (`events`, `registrations`, `attendance`, `dashboard`, `messages`, `users`,
-`audit`, `privacy`, `zoom`, `settings`, `speakers`,
+`audit`, `privacy`, `zoom`, `settings`, `speakers`, `letters`,
 `coverage`, `follow_up`) has its views here and its rules in a
 services module. Importing a concern's views module attaches its routes to `bp` (defined in
 `blueprint`, which views import, so no module reads a half-initialised one).
@@ -17,6 +17,7 @@ from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401
 from panel_app.admin.events import views as events_views  # noqa: F401
 from panel_app.admin.follow_up import views as follow_up_views  # noqa: F401
 from panel_app.admin.integrations import views as integrations_views  # noqa: F401
+from panel_app.admin.letters import views as letters_views  # noqa: F401
 from panel_app.admin.messages import views as messages_views  # noqa: F401
 from panel_app.admin.privacy import views as privacy_views  # noqa: F401
 from panel_app.admin.registrations import views as registrations_views  # noqa: F401

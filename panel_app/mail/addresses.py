@@ -145,7 +145,9 @@ def message_id(notification: Notification, domain: str) -> str:
     database or another deployment never reuses an identifier a mail client has already
     seen (RFC 5322 §3.6.4: a Message-ID must be unique to one message).
     """
-    key = notification.message_key or f"notification-{notification.id}.registration-{notification.registration_id}"
+    recipient = (f"registration-{notification.registration_id}" if notification.registration_id is not None
+                 else f"contact-{notification.contact_id}")
+    key = notification.message_key or f"notification-{notification.id}.{recipient}"
     return f"<{key}@{domain}>"
 
 

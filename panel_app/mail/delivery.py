@@ -1,11 +1,12 @@
 """Delivering queued mail: claim, render, send, record; at least once, duplicates rare.
 
 `deliver_due` is the one delivery loop (used by the jobs, the reconcile sweep and the
-benchmark) for every kind of message, group messages included. It claims due rows with a
-compare-and-set UPDATE (state and attempt count) that also sets a lease, commits the claims,
-renders, sends the batch over one SMTP connection, and records each outcome as soon as the
-server answers, with a compare-and-set on the claim. So two workers, or a job and the sweep,
-never both send a row, and a worker whose lease ran out cannot overwrite a newer attempt.
+benchmark) for every kind of message, group messages and letters to directory contacts
+included. It claims due rows with a compare-and-set UPDATE (state and attempt count) that
+also sets a lease, commits the claims, renders, sends the batch over one SMTP connection,
+and records each outcome as soon as the server answers, with a compare-and-set on the
+claim. So two workers, or a job and the sweep, never both send a row, and a worker whose
+lease ran out cannot overwrite a newer attempt.
 
 Delivery is at least once: a worker that dies (or loses its database) after the SMTP server
 accepted a message but before the outcome is committed leaves a claim whose lease expires,
@@ -30,7 +31,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from panel_app.core.text import error_text
-from panel_app.mail import groups, invite_state, messages
+from panel_app.mail import groups, invite_state, messages, outreach
 from panel_app.mail.sender import PermanentMailError, get_sender
 from panel_app.models import Notification, NotificationState
 
@@ -71,30 +72,34 @@ def _due_condition(now: datetime):
 
 def due_ids(session: Session, *, now: datetime, registration_id: int | None = None,
             limit: int = BATCH_SIZE) -> list[int]:
-    """Due rows, at most one per registration (oldest first), skipping registrations with a
-    message in flight, so each registrant's messages go out in order."""
-    query = (sa.select(Notification.id, Notification.registration_id)
+    """Due rows, at most one per recipient (oldest first), skipping recipients with a message
+    in flight, so each person's messages go out in order. A recipient is a registration, or
+    for letters from the directory a contact."""
+    query = (sa.select(Notification.id, Notification.registration_id, Notification.contact_id)
              .where(_due_condition(now)).order_by(Notification.id))
     if registration_id is not None:
         query = query.where(Notification.registration_id == registration_id)
     rows = session.execute(query.limit(limit * 4)).all()
     if not rows:
         return []
-    busy = set(
-        session.scalars(
-            sa.select(Notification.registration_id).where(
-                Notification.registration_id.in_({r.registration_id for r in rows}),
-                Notification.state == NotificationState.SENDING,
-                Notification.lease_expires_at >= now,
-            )
-        )
-    )
+    in_flight = sa.and_(Notification.state == NotificationState.SENDING, Notification.lease_expires_at >= now)
+    busy: set[tuple[str, int]] = set()
+    registration_ids = {r.registration_id for r in rows if r.registration_id is not None}
+    contact_ids = {r.contact_id for r in rows if r.contact_id is not None}
+    if registration_ids:
+        busy |= {("registration", i) for i in session.scalars(
+            sa.select(Notification.registration_id).where(Notification.registration_id.in_(registration_ids),
+                                                          in_flight))}
+    if contact_ids:
+        busy |= {("contact", i) for i in session.scalars(
+            sa.select(Notification.contact_id).where(Notification.contact_id.in_(contact_ids), in_flight))}
     chosen: list[int] = []
-    seen: set[int] = set()
-    for notification_id, reg_id in rows:
-        if reg_id in seen or reg_id in busy:
+    seen: set[tuple[str, int]] = set()
+    for notification_id, reg_id, contact_id in rows:
+        recipient = ("registration", reg_id) if reg_id is not None else ("contact", contact_id)
+        if recipient in seen or recipient in busy:
             continue
-        seen.add(reg_id)
+        seen.add(recipient)
         chosen.append(notification_id)
         if len(chosen) >= limit:
             break
@@ -191,6 +196,7 @@ def deliver_due(session: Session, *, now: datetime, registration_id: int | None 
     by_id = {n.id: n for n in loaded}
     batch = [by_id[i] for i in claims if i in by_id]
     group_ids = {n.group_message_id for n in batch if n.group_message_id is not None}
+    outreach_ids = {n.outreach_id for n in batch if n.outreach_id is not None}
     failed_render: set[int] = set()
 
     def on_error(notification, exc):  # a rendering bug must not block the rest of the batch
@@ -226,6 +232,9 @@ def deliver_due(session: Session, *, now: datetime, registration_id: int | None 
         (sender or get_sender()).send_many([rendered[i].message for i in order], on_result=on_result)
     if group_ids:
         groups.refresh_states(session, group_ids, now=now)
+    if outreach_ids:
+        outreach.refresh_states(session, outreach_ids, now=now)
+    if group_ids or outreach_ids:
         session.commit()
     return report
 
@@ -275,6 +284,8 @@ def _fail_attempt(session: Session, notification: Notification, token: int, erro
         values.update(state=NotificationState.PENDING, next_attempt_at=next_at)
     if _record(session, notification.id, token, values):
         invite_state.failed_attempt(notification, attempts=token, error=error, next_attempt_at=next_at)
-    log.warning("mail %s to registration %s failed (attempt %s%s): %s", notification.id,
-                notification.registration_id, token, ", giving up" if give_up else "", error)
+    recipient = (f"registration {notification.registration_id}" if notification.registration_id is not None
+                 else f"contact {notification.contact_id}")
+    log.warning("mail %s to %s failed (attempt %s%s): %s", notification.id, recipient, token,
+                ", giving up" if give_up else "", error)
     return give_up

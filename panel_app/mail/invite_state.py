@@ -18,6 +18,12 @@ from sqlalchemy.orm import Session
 from panel_app.models import CALENDAR_KINDS, Notification, NotificationState, Registration, SyncState
 
 
+def _mirrored(notification: Notification) -> bool:
+    """Whether the row's life shows on a registration: calendar kinds only; a letter to a
+    directory contact (no registration) has no invite state."""
+    return notification.registration_id is not None and notification.kind in CALENDAR_KINDS
+
+
 def queued(registration: Registration, kind: str, now: datetime) -> None:
     """A message of `kind` is queued (or a waiting invite will carry a change) and due now."""
     if kind not in CALENDAR_KINDS:
@@ -38,7 +44,7 @@ def no_invite(registration: Registration) -> None:
 
 
 def sent(notification: Notification, *, attempts: int, sequence: int | None) -> None:
-    if notification.kind not in CALENDAR_KINDS:
+    if not _mirrored(notification):
         return
     registration = notification.registration
     registration.invite_state = SyncState.DONE
@@ -51,7 +57,7 @@ def sent(notification: Notification, *, attempts: int, sequence: int | None) -> 
 
 def failed_attempt(notification: Notification, *, attempts: int, error: str, next_attempt_at: datetime | None) -> None:
     """An attempt failed; `next_attempt_at` None means the message was given up."""
-    if notification.kind not in CALENDAR_KINDS:
+    if not _mirrored(notification):
         return
     registration = notification.registration
     registration.invite_state = SyncState.PENDING if next_attempt_at else SyncState.FAILED
@@ -63,7 +69,7 @@ def failed_attempt(notification: Notification, *, attempts: int, error: str, nex
 def skipped(session: Session, notification: Notification) -> None:
     """A calendar message turned out irrelevant at send time: back to what was sent before,
     unless another calendar message is still on its way."""
-    if notification.kind not in CALENDAR_KINDS:
+    if not _mirrored(notification):
         return
     registration = notification.registration
     others = session.scalar(

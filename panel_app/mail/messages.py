@@ -1,4 +1,4 @@
-"""Turning a notification row into the email to send, in the registrant's language.
+"""Turning a notification row into the email to send, in the registrant's (or contact's) language.
 
 Rendering happens at send time, from the current rows: a message queued before a change
 (new time, personal Zoom link, cancellation) carries the newest facts, and a message that
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from panel_app.calendar import builder, content
 from panel_app.events.timefmt import event_time
-from panel_app.mail import bodies, branding
+from panel_app.mail import bodies, branding, letters
 from panel_app.mail.addresses import message_id, sender_headers
 from panel_app.mail.compose import invitation_message
 from panel_app.mail.texts import subject_and_intro
@@ -114,7 +114,8 @@ class BatchCache:
 
     def __init__(self, session: Session, notifications: list[Notification]):
         self.values: dict[tuple, object] = {}
-        self._last_sent = _last_sent_by_registration(session, {n.registration_id for n in notifications})
+        self._last_sent = _last_sent_by_registration(
+            session, {n.registration_id for n in notifications if n.registration_id is not None})
 
     def get(self, key: tuple, make):
         try:
@@ -163,7 +164,9 @@ def render_batch(session: Session, notifications: list[Notification], *, now: da
     results: list[Rendered | None] = []
     for notification in notifications:
         try:
-            if not still_relevant(notification, now):
+            if notification.contact_id is not None:  # a letter to a directory contact
+                results.append(_render_letter(session, notification, now=now, config=config, cache=cache))
+            elif not still_relevant(notification, now):
                 results.append(None)
             elif notification.kind == K.GROUP_MESSAGE:
                 results.append(_render_group(session, notification, config=config, cache=cache))
@@ -175,6 +178,15 @@ def render_batch(session: Session, notifications: list[Notification], *, now: da
             on_error(notification, exc)
             results.append(None)
     return results
+
+
+def _render_letter(session: Session, notification: Notification, *, now: datetime, config,
+                   cache: BatchCache) -> Rendered | None:
+    """A contact's copy of a letter (see `letters`), or None when it no longer applies."""
+    if not letters.still_relevant(session, notification):
+        return None
+    message = letters.render_letter(session, notification, now=now, config=config, cache=cache)
+    return Rendered(message=message, method=None, sequence=None, fingerprint=None)
 
 
 def _locale(registration, config) -> str:

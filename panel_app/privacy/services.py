@@ -12,6 +12,11 @@ recipients, audit details, stored webhook payloads) are blanked here through the
 features that keep state of their own about a person (mail, Zoom) listen to
 `signals.personal_data_erasing` and clean it themselves.
 
+Erasing a person by address also forgets a directory contact with that address (see
+`_erase_contacts`). This module is longer than the guide's 350 lines because erasure, export
+and retention share the same look-ups of where personal data is copied; split, that list
+would be scattered.
+
 Functions take a session, flush, and leave the commit to the caller.
 """
 
@@ -28,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from panel_app.models import (
     AttendanceSession,
     AuditEntry,
+    Contact,
     ErasureRecord,
     Event,
     Notification,
@@ -118,6 +124,23 @@ def _erase_email_copies(session: Session, email_key: str) -> None:
         )
 
 
+def _erase_contacts(session: Session, email_key: str) -> None:
+    """The directory's contacts with this address (a person, not a parliament's functional
+    mailbox, asked to be forgotten): name, function and address blanked, made inactive so no
+    letter reaches them, letters still waiting skipped and stored SMTP errors (which quote the
+    address) cleared. The parliament and what was sent to it stay."""
+    ids = list(session.scalars(sa.select(Contact.id).where(Contact.email_normalized == email_key)))
+    if not ids:
+        return
+    _bulk(session, sa.update(Contact).where(Contact.id.in_(ids)).values(
+        name="", function="", email="", email_normalized=ERASED_PREFIX + sa.cast(Contact.id, sa.String),
+        active=False))
+    _bulk(session, sa.update(Notification).where(Notification.contact_id.in_(ids), Notification.state == "pending")
+          .values(state="skipped"))
+    _bulk(session, sa.update(Notification).where(Notification.contact_id.in_(ids), Notification.last_error.is_not(None))
+          .values(last_error=None))
+
+
 # --- Registrations ---------------------------------------------------------------------
 
 def anonymise(session: Session, registration: Registration) -> None:
@@ -191,6 +214,7 @@ def erase_person(session: Session, email: str, *, now: datetime, user_id: int | 
     key = normalise_lookup_email(email)
     if key:
         _erase_email_copies(session, key)
+        _erase_contacts(session, key)
     _record(session, "admin", len(registrations), user_id=user_id, now=now)
     session.flush()
     return len(registrations)

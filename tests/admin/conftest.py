@@ -232,7 +232,42 @@ def populated(db, make_event, make_registration):
         if index < 3:
             follow_up.save_answers(db.session, report, {"informed_media": follow_up.Answer(True, "Communiqué")},
                                    name="Amina Diallo", function="Secrétaire générale", language="fr", now=now)
+    letter = _letter(db, upcoming, now)
     db.session.commit()
     return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
                            walk_ins=walk_ins, message=message, moderator=moderator,
-                           endpoint=endpoint)
+                           endpoint=endpoint, letter=letter)
+
+
+def _letter(db, event, now):
+    """An invitation to three parliaments' contacts: one sent, one failed, one waiting."""
+    from datetime import timedelta
+
+    from panel_app.models import Contact, Notification, Organisation, Outreach
+
+    letter = Outreach(event_id=event.id, kind="invitation", created_by="organiser@ipu.example.org",
+                      texts={"en": {"subject": "Invitation: {event_title}", "body": "Dear {contact_name},\n\n…"},
+                             "fr": {"subject": "Invitation : {event_title}", "body": "Madame, Monsieur,\n\n…"}},
+                      filters={"scope": "all", "region": "Africa"}, recipient_count=3, state="pending",
+                      created_at=now - timedelta(days=3))
+    db.session.add(letter)
+    for n, (name, country, person, state) in enumerate([
+            ("Assemblée nationale de la République démocratique du Congo", "CD", "S.E. Jean-Marc Kabund-a-Kabund",
+             "sent"),
+            ("Parliament of the Federal Democratic Republic of Ethiopia", "ET", "Hon. Tagesse Chafo Dullo", "failed"),
+            ("Congreso de los Diputados — Comisión de Asuntos Exteriores", "ES", "Dña. María-José Ñúñez", "pending")]):
+        organisation = Organisation(name=f"{name} (console)", country=country, affiliation_type="member_parliament",
+                                    region="Africa")
+        db.session.add(organisation)
+        db.session.flush()
+        email = f"secretariat{n}@parliament-{country.lower()}.example"
+        contact = Contact(organisation_id=organisation.id, name=person, email=email,
+                          email_normalized=email, language=("fr", "en", "es")[n])
+        db.session.add(contact)
+        db.session.flush()
+        db.session.add(Notification(contact_id=contact.id, outreach_id=letter.id, kind="outreach", state=state,
+                                    attempts=10 if state == "failed" else 1 if state == "sent" else 0,
+                                    last_error="550 5.1.1 mailbox unavailable" if state == "failed" else None,
+                                    created_at=now - timedelta(days=3)))
+    db.session.flush()
+    return letter

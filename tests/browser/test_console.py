@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from panel_app.extensions import db
-from panel_app.models import AttendanceSession, Event, Notification, User, WalkIn
+from panel_app.models import AttendanceSession, Event, Notification, Organisation, User, WalkIn
 from tests import factories
 from tests.browser.conftest import console_available, in_days, screenshot_dir
 from tests.browser.test_accessibility import HEADINGS_JS, _heading_problems, _log_in
@@ -121,7 +121,6 @@ def console_world(browser_app):
                                          source="report"))
         # Directory entries reached by the upcoming panel, and the past panel's follow-up answers.
         from panel_app.directory import follow_up, links
-        from panel_app.models import Organisation
         organisations = []
         for index, (_first, _last, _email, organisation, country, _language, _status) in enumerate(LONG_PEOPLE):
             organisations.append(Organisation(
@@ -139,16 +138,19 @@ def console_world(browser_app):
                     "informed_media": follow_up.Answer(True, "Communiqué de presse"),
                 }, name="Hon. María-José Ñúñez-Öztürk de la Santísima Trinidad",
                     function="Secretaria General del Congreso de los Diputados", language="es", now=in_days(-1))
+        from tests.admin.conftest import _letter
+
+        letter = _letter(db, upcoming, in_days(0))
         db.session.commit()
         world = {"upcoming": upcoming.slug, "past": past.slug, "draft": draft.slug, "person": first,
-                 "past_person": ids[past.slug], "walk_in": walk_in.id}
+                 "past_person": ids[past.slug], "walk_in": walk_in.id, "letter": letter.id}
         db.session.remove()
     yield world
     with browser_app.app_context():
         for slug in (world["upcoming"], world["past"], world["draft"]):
             db.session.execute(sa.delete(Event).where(Event.slug == slug))
-        from panel_app.models import Organisation
         db.session.execute(sa.delete(Organisation).where(Organisation.name.in_([p[3] for p in LONG_PEOPLE])))
+        db.session.execute(sa.delete(Organisation).where(Organisation.name.endswith(" (console)")))
         db.session.commit()
         db.session.remove()
 
@@ -163,6 +165,9 @@ def console_pages(world) -> list[tuple[str, str]]:
         ("registration-edit", f"/admin/events/{up}/registrations/{world['person']}/edit"),
         ("registration-new", f"/admin/events/{up}/registrations/new"),
         ("messages", f"/admin/events/{up}/messages"),
+        ("letters", f"/admin/events/{up}/letters"),
+        ("letter-new", f"/admin/events/{up}/letters/new?kind=coverage_reminder"),
+        ("letter", f"/admin/events/{up}/letters/{world['letter']}"),
         ("participants", f"/admin/events/{up}/participants"),
         ("event-edit", f"/admin/events/{up}/edit"),
         ("event-new", "/admin/events/new"),

@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "export.follow_up.xlsx": _l("Follow-up answers exported (Excel)"),
     "coverage.links": _l("Registration links made for parliaments"),
     "message.create": _l("Message sent to a group"),
+    "letter.send": _l("Letter sent to the directory's contacts"),
     "user.create": _l("Account created"),
     "user.edit": _l("Account changed"),
     "user.reset": _l("Password reset"),

@@ -8,14 +8,14 @@ from flask import url_for
 ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy", "admin.settings", "admin.integrations",
               "admin.endpoint")
 ORGANISER_ONLY = ("admin.event_new", "admin.event_edit", "admin.registration_edit", "admin.registration_new",
-                  "admin.speaker_edit")
+                  "admin.speaker_edit", "admin.letter_new")
 
 
 def _pages(app, populated) -> list[tuple[str, str]]:
     values = {
         "slug": populated.upcoming.slug, "registration_id": populated.people[0].id, "user_id": 1,
         "interpreter_id": 1, "walk_in_id": populated.walk_ins[0].id, "speaker_id": populated.moderator.id,
-        "endpoint_id": populated.endpoint.id,
+        "endpoint_id": populated.endpoint.id, "letter_id": populated.letter.id,
     }
     past_values = {**values, "slug": populated.past.slug, "registration_id": populated.attendees[0].id}
     pages = []
@@ -27,8 +27,8 @@ def _pages(app, populated) -> list[tuple[str, str]]:
             variants = (values, past_values) if "slug" in rule.arguments else (values,)
             if "walk_in_id" in rule.arguments:
                 variants = (past_values,)  # the walk-ins are the past event's
-            if "speaker_id" in rule.arguments:
-                variants = (values,)  # the moderator is the upcoming event's
+            if "speaker_id" in rule.arguments or "letter_id" in rule.arguments:
+                variants = (values,)  # the moderator and the letter are the upcoming event's
             for chosen in variants:
                 pages.append((rule.endpoint, url_for(rule.endpoint, **{k: chosen[k] for k in rule.arguments})))
     return sorted(set(pages))

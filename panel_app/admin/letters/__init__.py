@@ -1,0 +1,1 @@
+"""Console: letters to the directory's contacts for one event (write, preview, send, follow)."""
