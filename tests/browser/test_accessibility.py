@@ -47,6 +47,9 @@ def _public_pages(page, slug: str, closed_slug: str, token: str) -> list[tuple[s
         page.goto(f"/events/{slug}/register")
         page.locator("form.registration-form button[type=submit]").click()
         expect(page.locator("#error-summary")).to_be_visible()
+        # The answer's stylesheets too: measured before they apply, the bare form (the country
+        # list's intrinsic width) is wider than a phone, as happened on a loaded CI machine.
+        page.wait_for_load_state("load")
 
     return [
         ("panel list", lambda: page.goto("/")),
