@@ -2,7 +2,7 @@
 
 `auth` signs people in and holds the access rule, `common` what the concerns share;
 each concern (`events`, `registrations`, `attendance`, `dashboard`, `messages`, `users`,
-`audit`, `privacy`, `zoom`, `settings`, `speakers`) has its views here and its rules in a
+`audit`, `privacy`, `zoom`, `settings`, `speakers`, `directory`) has its views here and its rules in a
 services module. Importing a concern's views module attaches its routes to `bp` (defined in
 `blueprint`, which views import, so no module reads a half-initialised one).
 """
@@ -12,6 +12,7 @@ from panel_app.admin.attendance import views as attendance_views  # noqa: F401
 from panel_app.admin.audit import views as audit_views  # noqa: F401
 from panel_app.admin.blueprint import bp
 from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401
+from panel_app.admin.directory import views as directory_views  # noqa: F401
 from panel_app.admin.events import views as events_views  # noqa: F401
 from panel_app.admin.integrations import views as integrations_views  # noqa: F401
 from panel_app.admin.messages import views as messages_views  # noqa: F401
