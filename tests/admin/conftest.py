@@ -215,7 +215,23 @@ def populated(db, make_event, make_registration):
             registration_id=registration.id if action.startswith("registration") else None,
             created_at=now - timedelta(minutes=index)))
     db.session.add_all(entries)
+    from tests.factories import ContactFactory, OrganisationFactory
+
+    entries = []
+    for index, (first, last, organisation) in enumerate(LONG_NAMES):
+        entry = OrganisationFactory.build(
+            name=organisation, country=("ES", "VN", "EG", "FR", "DK", "SN", "NG", "UA", "BR", "JP", "IN", "NO")[index],
+            translations={"fr": f"{organisation} (version française du nom, parfois bien plus longue)"},
+            region=("Twelve Plus", "Asia-Pacific", "Arab", "Latin America and the Caribbean")[index % 4],
+            active=index != 11)
+        db.session.add(entry)
+        db.session.flush()
+        db.session.add(ContactFactory.build(organisation_id=entry.id, name=f"{first} {last}",
+                                            email=f"secretariat{index}@{LONG_EMAIL.split('@')[1]}",
+                                            function="Secretary General of the National Assembly and Head of the "
+                                                     "Department of International Relations"))
+        entries.append(entry)
     db.session.commit()
     return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
                            walk_ins=walk_ins, message=message, moderator=moderator,
-                           endpoint=endpoint)
+                           endpoint=endpoint, organisation=entries[0], contact=entries[0].contacts[0])

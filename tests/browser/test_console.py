@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from panel_app.extensions import db
-from panel_app.models import AttendanceSession, Event, Notification, User, WalkIn
+from panel_app.models import AttendanceSession, Contact, Event, Notification, Organisation, User, WalkIn
 from tests import factories
 from tests.browser.conftest import console_available, in_days, screenshot_dir
 from tests.browser.test_accessibility import HEADINGS_JS, _heading_problems, _log_in
@@ -119,14 +119,28 @@ def console_world(browser_app):
                                          participant_key=walk_in.participant_key, name=walk_in.name,
                                          joined_at=past.starts_at, left_at=past.starts_at + timedelta(minutes=75),
                                          source="report"))
+        entries = []
+        for first_name, last, email, organisation, country, language, _status in LONG_PEOPLE:
+            entry = factories.OrganisationFactory.build(
+                name=f"{organisation} (console)", country=country, region="Latin America and the Caribbean",
+                translations={"fr": f"{organisation} — nom français", "es": f"{organisation} — nombre español"})
+            db.session.add(entry)
+            db.session.flush()
+            db.session.add(factories.ContactFactory.build(
+                organisation_id=entry.id, name=f"{first_name} {last}", email=f"directory.{email}", language=language,
+                function="Secretary General of the National Assembly and Head of International Relations"))
+            entries.append(entry.id)
         db.session.commit()
+        contact = db.session.scalar(sa.select(Contact.id).where(Contact.organisation_id == entries[0]))
         world = {"upcoming": upcoming.slug, "past": past.slug, "draft": draft.slug, "person": first,
-                 "past_person": ids[past.slug], "walk_in": walk_in.id}
+                 "past_person": ids[past.slug], "walk_in": walk_in.id, "organisations": entries,
+                 "contact": contact}
         db.session.remove()
     yield world
     with browser_app.app_context():
         for slug in (world["upcoming"], world["past"], world["draft"]):
             db.session.execute(sa.delete(Event).where(Event.slug == slug))
+        db.session.execute(sa.delete(Organisation).where(Organisation.id.in_(world["organisations"])))
         db.session.commit()
         db.session.remove()
 
@@ -155,6 +169,11 @@ def console_pages(world) -> list[tuple[str, str]]:
         ("speakers", f"/admin/events/{up}/speakers"),
         ("organisation", "/admin/settings"),
         ("integrations", "/admin/integrations"),
+        ("directory", "/admin/directory"),
+        ("directory-entry", f"/admin/directory/{world['organisations'][0]}"),
+        ("directory-contact", f"/admin/directory/{world['organisations'][0]}/contacts/{world['contact']}"),
+        ("directory-import", "/admin/directory/import"),
+        ("directory-new", "/admin/directory/new"),
     ]
 
 
