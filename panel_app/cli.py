@@ -85,20 +85,26 @@ def create_user_command(email, password, role):
 
 
 @organisations_cli.command("import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
-@click.option("--keep-missing", is_flag=True, help="Do not deactivate organisations absent from the file.")
-def import_organisations_command(csv_file, keep_missing):
-    """Load parliaments and organisations from CSV (name,country,affiliation_type)."""
-    from panel_app.registration.organisations import import_csv
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--keep-missing", is_flag=True, help="Do not deactivate entries and contacts absent from the file.")
+def import_organisations_command(path, keep_missing):
+    """Load the directory from CSV or .xlsx: name, affiliation_type, and optionally name_fr, name_es,
+    country, region, contact_name, contact_email, contact_function, contact_language (one contact a row)."""
+    from panel_app.directory.importer import import_file
 
-    report = import_csv(db.session, csv_file, deactivate_missing=not keep_missing)
-    if report.errors:
+    report = import_file(db.session, path, Path(path).read_bytes(), deactivate_missing=not keep_missing,
+                         actor="cli", now=utcnow())
+    if not report.ok:
         db.session.rollback()
         for error in report.errors:
             click.echo(error, err=True)
+        if report.more_problems:
+            click.echo(f"... and {report.more_problems} more", err=True)
         _fail("nothing imported: fix the lines above and run again")
     db.session.commit()
-    click.echo(f"added {report.added}, updated {report.updated}, deactivated {report.deactivated}")
+    click.echo(f"added {report.added}, updated {report.updated}, deactivated {report.deactivated}; "
+               f"contacts added {report.contacts_added}, updated {report.contacts_updated}, "
+               f"deactivated {report.contacts_deactivated}")
 
 
 DEMO_DESCRIPTION = (
@@ -170,7 +176,7 @@ def register(app: Flask) -> None:
                   help="Link the sample panel to this Zoom meeting (e.g. one served by `zoom simulator`).")
     def demo_command(zoom_meeting_id):
         """Load the sample panel (open for registration) and an organiser account."""
-        from panel_app.registration.organisations import import_csv
+        from panel_app.directory.importer import import_csv
 
         if current_app.config.get("ENV_NAME") == "production":
             _fail("demo loads sample data and a sample account: it does not run when PANEL_ENV=production")
@@ -209,7 +215,7 @@ def register(app: Flask) -> None:
         if zoom_meeting_id:
             event.zoom_meeting_id, event.zoom_webinar_id = zoom_meeting_id.strip(), None
         sample = Path(__file__).parent / "data" / "organisations_sample.csv"
-        with sample.open(encoding="utf-8") as stream:
+        with sample.open(encoding="utf-8", newline="") as stream:
             import_csv(db.session, stream, deactivate_missing=False)
         _demo_identity()
         # An organiser, not an admin, with a password of its own: a published one would open

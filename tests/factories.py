@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import factory
 
-from panel_app.models import Event, Registration, RegistrationStatus, SyncState
+from panel_app.models import Contact, Event, Organisation, Registration, RegistrationStatus, SyncState
 from panel_app.registration.services import new_token
 
 
@@ -63,6 +63,35 @@ class RegistrationFactory(factory.Factory):
     zoom_attempts = 0
     created_at = factory.LazyFunction(lambda: datetime.now(timezone.utc))
     status_changed_at = factory.LazyFunction(lambda: datetime.now(timezone.utc))
+
+
+class OrganisationFactory(factory.Factory):
+    """A directory entry: a member parliament unless told otherwise."""
+
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Parliament of Testland {n}")
+    translations = factory.LazyAttribute(lambda o: {"fr": o.name.replace("Parliament of", "Parlement de"),
+                                                    "es": o.name.replace("Parliament of", "Parlamento de")})
+    country = "SN"
+    affiliation_type = "member_parliament"
+    region = "Africa"
+    active = True
+
+
+class ContactFactory(factory.Factory):
+    """A contact at a directory entry (pass `organisation_id`)."""
+
+    class Meta:
+        model = Contact
+
+    name = factory.Sequence(lambda n: f"Awa Ndiaye-Sène {n}")
+    email = factory.Sequence(lambda n: f"contact{n}@parliament.example.org")
+    email_normalized = factory.LazyAttribute(lambda o: o.email.casefold())
+    function = "Secrétaire du Groupe de l'UIP"
+    language = "fr"
+    active = True
 
 
 TEST_SECRET_KEY = "test-secret-key"  # matches the `app` fixture's SECRET_KEY

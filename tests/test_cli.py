@@ -310,10 +310,10 @@ def test_organisations_import_with_errors_reports_lines_and_imports_nothing(runn
     )
     result = runner.invoke(args=["organisations", "import", bad])
     assert result.exit_code == 1
-    assert "line 3: name is empty" in result.output
-    assert "line 4: unknown country code 'XX'" in result.output
-    assert "line 5: affiliation_type must be one of" in result.output
-    assert "line 6: 'Parliament of Chile' appears more than once" in result.output
+    assert "Line 3: The name is empty." in result.output
+    assert "Line 4: Unknown country code “XX”" in result.output
+    assert "Line 5: “affiliation_type” must be one of" in result.output
+    assert "Line 6" not in result.output  # the same parliament again with the same data adds nothing wrong
     assert "nothing imported" in result.output
     assert {o.name: o.active for o in read(sa.select(Organisation))} == {"Kept": True}
 
@@ -321,9 +321,9 @@ def test_organisations_import_with_errors_reports_lines_and_imports_nothing(runn
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("title,kind\nX,Y\n", "missing column(s): affiliation_type, name"),
-        ("name,country,affiliation_type\n", "no organisations"),
-        ("", "missing column(s)"),
+        ("title,kind\nX,Y\n", "Missing column(s): name, affiliation_type."),
+        ("name,country,affiliation_type\n", "no parliaments or organisations"),
+        ("", "Missing column(s)"),
     ],
 )
 def test_organisations_import_refuses_unusable_files(runner, read, tmp_path, content, message):

@@ -3,7 +3,7 @@
 `auth` signs people in and holds the access rule, `common` what the concerns share;
 each concern (`events`, `registrations`, `attendance`, `dashboard`, `messages`, `users`,
 `audit`, `privacy`, `zoom`, `settings`, `speakers`, `letters`,
-`coverage`, `follow_up`) has its views here and its rules in a
+`coverage`, `follow_up`, `directory`) has its views here and its rules in a
 services module. Importing a concern's views module attaches its routes to `bp` (defined in
 `blueprint`, which views import, so no module reads a half-initialised one).
 """
@@ -14,6 +14,7 @@ from panel_app.admin.audit import views as audit_views  # noqa: F401
 from panel_app.admin.blueprint import bp
 from panel_app.admin.coverage import views as coverage_views  # noqa: F401
 from panel_app.admin.dashboard import views as dashboard_views  # noqa: F401
+from panel_app.admin.directory import views as directory_views  # noqa: F401
 from panel_app.admin.events import views as events_views  # noqa: F401
 from panel_app.admin.follow_up import views as follow_up_views  # noqa: F401
 from panel_app.admin.integrations import views as integrations_views  # noqa: F401

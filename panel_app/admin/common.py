@@ -112,6 +112,24 @@ def notification_state(notification) -> str:
     return describe.notification_state(notification)
 
 
+#: Why a registration waits for an organiser (registration.services.review_reasons).
+REVIEW_REASON_LABELS = {
+    "affiliation": _l("attending on behalf of an affiliation the event is not open to"),
+    "role": _l("a role the event is not open to"),
+    "organisation_unknown": _l("an organisation that is not in the directory"),
+}
+
+
+@bp.app_template_global()
+def review_reason_label(code: str) -> str:
+    return str(REVIEW_REASON_LABELS.get(code, code))
+
+
+@bp.app_template_global()
+def review_filter_label(value: str) -> str:
+    return str(_l("Outside the stated audience")) if value == "yes" else value
+
+
 #: How a registration came in (its `privacy_notice_version` records the source when not the form).
 REGISTRATION_SOURCES = {"organiser": _l("added by an organiser"), "zoom": _l("registered on Zoom directly")}
 ATTENDANCE_SOURCES = {"zoom": _l("from Zoom"), "manual": _l("marked by an organiser")}

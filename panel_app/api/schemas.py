@@ -103,6 +103,14 @@ class EventSchema(Output):
     join_url = fields.String(allow_none=True, required=True)
     organiser_name = fields.String(allow_none=True, required=True)
     organiser_email = fields.String(allow_none=True, required=True)
+    eligible_affiliations = fields.List(Choice([a.value for a in AffiliationType]), required=True, metadata={
+        "description": "Who may register, by affiliation (empty: anyone); others wait for approval."})
+    eligible_roles = fields.List(Choice([r.value for r in ParticipantRole]), required=True, metadata={
+        "description": "Who may register, by role (empty: any); others wait for approval."})
+    directory_only = fields.Boolean(required=True, metadata={
+        "description": "Registrations from organisations outside the directory wait for approval."})
+    invitation_only = fields.Boolean(required=True, metadata={
+        "description": "Registration only through a parliament's own invitation link."})
     registrations = fields.Dict(keys=Choice(STATUSES), values=fields.Integer(), required=True,
                                 metadata={"description": "Registrations per status."})
     free_seats = fields.Integer(allow_none=True, required=True, metadata={"description": "null: no limit."})
@@ -150,6 +158,12 @@ class EventUpdateSchema(ma.Schema):
                                                         validate.URL(schemes={"https", "http"})])
     organiser_name = CleanText(max_length=200, allow_none=True)
     organiser_email = api_fields.Email(allow_none=True)
+    eligible_affiliations = fields.List(Choice([a.value for a in AffiliationType]),
+                                        validate=validate.Length(max=len(AffiliationType)))
+    eligible_roles = fields.List(Choice([r.value for r in ParticipantRole]),
+                                 validate=validate.Length(max=len(ParticipantRole)))
+    directory_only = fields.Boolean()
+    invitation_only = fields.Boolean()
 
 
 class EventCreateSchema(EventUpdateSchema):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from panel_app.audit.services import actor_name, record
 from panel_app.core import languages
 from panel_app.events import signals as event_signals
-from panel_app.models import ApiToken, ApprovalMode, Event, EventStatus, User
+from panel_app.models import AffiliationType, ApiToken, ApprovalMode, Event, EventStatus, ParticipantRole, User
 from panel_app.registration import services as registration_services
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -69,6 +69,11 @@ class EventInput:
     organiser_name: str | None = None
     organiser_email: str | None = None
     translations: dict = field(default_factory=dict)
+    #: Who may register (empty: anyone); others go to approval (see registration.services.review_reasons).
+    eligible_affiliations: list[str] = field(default_factory=list)
+    eligible_roles: list[str] = field(default_factory=list)
+    directory_only: bool = False
+    invitation_only: bool = False
 
 
 def check_timezone(name: str) -> str:
@@ -99,6 +104,12 @@ def validate(data: EventInput) -> None:
         raise EventInputError(_("approval must be auto or manual"))
     if data.zoom_meeting_id and data.zoom_webinar_id:
         raise EventInputError(_("give a Zoom meeting id or a webinar id, not both"))
+    if any(code not in {a.value for a in AffiliationType} for code in data.eligible_affiliations or []):
+        raise EventInputError(_("eligible affiliations must be among %(codes)s",
+                                codes=", ".join(a.value for a in AffiliationType)))
+    if any(code not in {r.value for r in ParticipantRole} for code in data.eligible_roles or []):
+        raise EventInputError(_("eligible roles must be among %(codes)s",
+                                codes=", ".join(r.value for r in ParticipantRole)))
     opens, closes = data.registration_opens_at, data.registration_closes_at
     if opens and closes and closes <= opens:
         raise EventInputError(_("registration must close after it opens"))

@@ -68,6 +68,35 @@ class RegistrationInput:
     committees: str = ""
     accessibility_needs: str = ""
     email_language: str | None = None
+    #: The directory entry the organisation matched or the invitation link named (None: not in it).
+    organisation_id: int | None = None
+    #: The parliament's invitation link the person came through (checked for this event by the caller).
+    invitation_id: int | None = None
+
+
+class InvitationRequired(Exception):
+    """The event is invitation-only and the registration came without a valid invitation link."""
+
+
+#: Why a registration waits for an organiser although the event approves automatically.
+REVIEW_REASONS = ("affiliation", "role", "organisation_unknown")
+
+
+def review_reasons(event: Event, data: RegistrationInput) -> list[str]:
+    """What puts a registration outside the event's stated audience (empty: nothing).
+
+    An event may limit who registers by affiliation type and role (empty lists: anyone), and
+    to organisations in the directory; outside that the registration is not refused, it goes
+    to an organiser, who sees these codes as the reasons.
+    """
+    reasons = []
+    if event.eligible_affiliations and data.affiliation_type not in event.eligible_affiliations:
+        reasons.append("affiliation")
+    if event.eligible_roles and data.role not in event.eligible_roles:
+        reasons.append("role")
+    if event.directory_only and data.organisation_id is None:
+        reasons.append("organisation_unknown")
+    return reasons
 
 
 @dataclass(frozen=True)
@@ -209,8 +238,8 @@ def _set_status(registration: Registration, status: RegistrationStatus, now: dat
     return True
 
 
-def _initial_status(session: Session, event: Event) -> RegistrationStatus:
-    if event.approval_mode == ApprovalMode.MANUAL:
+def _initial_status(session: Session, event: Event, reasons: list[str]) -> RegistrationStatus:
+    if event.approval_mode == ApprovalMode.MANUAL or reasons:
         return RegistrationStatus.PENDING
     if is_full(session, event):
         return RegistrationStatus.WAITLISTED
@@ -229,7 +258,10 @@ def register(
 ) -> RegistrationOutcome:
     """Register a person, or recognise that they already are.
 
-    Raises RegistrationClosed outside the window. A second submission for the same email
+    Raises RegistrationClosed outside the window, InvitationRequired for an invitation-only
+    event without `data.invitation_id`. A registration outside the event's audience
+    (`review_reasons`) waits for an organiser (pending) even when the event approves
+    automatically. A second submission for the same email
     creates nothing (`created=False`) and has the details sent again to that address, at
     most once per `resend_interval` whatever the number of submissions (the seat lock makes
     concurrent repeats wait for each other, so exactly one of them sends); a cancelled
@@ -241,6 +273,8 @@ def register(
         raise RegistrationClosed(state)
     if data.language not in event.languages:
         raise ValueError(f"language {data.language!r} is not offered for this event")
+    if event.invitation_only and data.invitation_id is None:
+        raise InvitationRequired()
 
     lock_seats(session, event.id)
     existing = session.scalar(
@@ -256,10 +290,12 @@ def register(
         return RegistrationOutcome(registration=existing, token=None, created=False)
 
     token, token_hash, nonce = new_token(secret_key)
-    status = _initial_status(session, event)
+    reasons = review_reasons(event, data)
+    status = _initial_status(session, event, reasons)
     registration = existing or Registration(event_id=event.id)
     for field, value in vars(data).items():
         setattr(registration, field, value)
+    registration.review_reasons = reasons
     registration.token_hash = token_hash
     registration.token_nonce = nonce
     registration.consent_at = now
@@ -363,7 +399,7 @@ def change_email(
     replacement = other or Registration(event_id=registration.event_id)
     for name in ("salutation", "first_name", "last_name", "country", "organisation", "affiliation_type", "role",
                  "committees", "language", "email_language", "accessibility_needs", "consent_at",
-                 "privacy_notice_version"):
+                 "privacy_notice_version", "organisation_id", "invitation_id", "review_reasons"):
         setattr(replacement, name, getattr(registration, name))
     replacement.email, replacement.email_normalized = email, email_normalized
     replacement.token_hash, replacement.token_nonce = token_hash, nonce

@@ -3,6 +3,7 @@ private pages are in `registrant_views.py`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -32,14 +33,16 @@ from panel_app.core.pagecache import (
     render_with_token,
     shown_columns_key,
 )
+from panel_app.directory import links
+from panel_app.directory.names import find_by_name
 from panel_app.events.services import SLUG_RE
 from panel_app.extensions import csrf, db, limiter
-from panel_app.models import Event, EventStatus, utcnow
+from panel_app.models import Event, EventInvitation, EventStatus, utcnow
 from panel_app.registration import services
 from panel_app.registration.blueprint import bp, page_locale
 from panel_app.registration.forms import RegistrationForm
 from panel_app.registration.organisations import organisation_names
-from panel_app.registration.services import RegistrationClosed, WindowState
+from panel_app.registration.services import InvitationRequired, RegistrationClosed, WindowState
 from panel_app.registration.speakers import event_speakers
 from panel_app.registration.speakers import photo as speaker_photos
 from panel_app.security import rate_limit
@@ -184,10 +187,10 @@ def speaker_photo(digest: str, ext: str):
 @csrf.exempt  # the form checks its own token, so an expired one re-renders the form with data kept
 @rate_limit("RATELIMIT_REGISTER")
 def register(slug: str):
-    if request.method == "GET" and cacheable_request():
+    if request.method == "GET" and cacheable_request() and not request.args.get("invitation"):
         row = _page_state_or_404(slug)
         window = services.registration_window(row, utcnow())
-        if window == WindowState.OPEN:
+        if window == WindowState.OPEN and not row.invitation_only:
             return _empty_form(row, window, _locale())
     event = _published_event_or_404(slug)
     window = services.registration_window(event, utcnow())
@@ -199,7 +202,14 @@ def register(slug: str):
 
     if window != WindowState.OPEN:
         return render_template("registration/closed.html", **context()), 200
-    form = RegistrationForm(event_languages=list(event.languages), locale=locale)
+    token = (request.values.get("invitation") or "").strip()
+    invitation = links.invitation_by_token(db.session, event, token) if token else None
+    if event.invitation_only and invitation is None:
+        # Refused before anything is read: an invitation-only event registers nobody without a link.
+        return render_template("registration/invitation_only.html", bad_invitation=bool(token), **context()), (
+            403 if request.method == "POST" else 200)
+    form = RegistrationForm(event_languages=list(event.languages), locale=locale,
+                            data=_prefill(invitation, locale) if invitation and request.method == "GET" else None)
 
     if form.validate_on_submit():
         if _email_limit_reached(form.email_normalized):
@@ -208,7 +218,7 @@ def register(slug: str):
             outcome = services.register(
                 db.session,
                 event,
-                form.to_input(),
+                _with_directory(form.to_input(), invitation),
                 now=utcnow(),
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
                 secret_key=current_app.config["SECRET_KEY"],
@@ -222,6 +232,9 @@ def register(slug: str):
         except RegistrationClosed:
             db.session.rollback()
             return render_template("registration/closed.html", **_event_context(event)), 200
+        except InvitationRequired:  # the event became invitation-only while the form was open
+            db.session.rollback()
+            return render_template("registration/invitation_only.html", bad_invitation=False, **context()), 403
         except sa.exc.IntegrityError:
             # The seat lock serialises submissions, so this needs a writer that bypassed it;
             # the unique (event, email) constraint still holds and the answer stays neutral.
@@ -241,7 +254,26 @@ def register(slug: str):
 
     status = 422 if form.is_submitted() else 200
     organisations = organisation_names(db.session, locale)
-    return render_template("registration/form.html", form=form, organisations=organisations, **context()), status
+    return render_template("registration/form.html", form=form, organisations=organisations, invitation=invitation,
+                           invitation_token=invitation.token if invitation else "",
+                           invitation_name=_prefill(invitation, locale)["organisation"] if invitation else "",
+                           bad_invitation=bool(token) and invitation is None, **context()), status
+
+
+def _prefill(invitation: EventInvitation, locale: str) -> dict:
+    """What a parliament's own link fills in: its name in the form's language, affiliation, country."""
+    organisation = invitation.organisation
+    return {"organisation": (organisation.translations or {}).get(locale) or organisation.name,
+            "affiliation_type": organisation.affiliation_type, "country": organisation.country or ""}
+
+
+def _with_directory(data: services.RegistrationInput, invitation: EventInvitation | None) -> services.RegistrationInput:
+    """The registration linked to its directory entry: the invitation's parliament, else the entry
+    whose name (in any language) the person typed."""
+    if invitation is not None:
+        return dataclasses.replace(data, organisation_id=invitation.organisation_id, invitation_id=invitation.id)
+    organisation = find_by_name(db.session, data.organisation) if data.organisation else None
+    return dataclasses.replace(data, organisation_id=organisation.id if organisation else None)
 
 
 def _empty_form(row, window: WindowState, locale: str):

@@ -215,19 +215,29 @@ def populated(db, make_event, make_registration):
             registration_id=registration.id if action.startswith("registration") else None,
             created_at=now - timedelta(minutes=index)))
     db.session.add_all(entries)
-    # The directory: parliaments the upcoming panel reaches (one with its registration link), and
-    # the past panel's follow-up reports, one answered.
+    from tests.factories import ContactFactory, OrganisationFactory
+
+    entries = []
+    for index, (first, last, organisation) in enumerate(LONG_NAMES):
+        entry = OrganisationFactory.build(
+            name=organisation, country=("ES", "VN", "EG", "FR", "DK", "SN", "NG", "UA", "BR", "JP", "IN", "NO")[index],
+            translations={"fr": f"{organisation} (version française du nom, parfois bien plus longue)"},
+            region=("Twelve Plus", "Asia-Pacific", "Arab", "Latin America and the Caribbean")[index % 4],
+            active=index != 11)
+        db.session.add(entry)
+        db.session.flush()
+        db.session.add(ContactFactory.build(organisation_id=entry.id, name=f"{first} {last}",
+                                            email=f"secretariat{index}@{LONG_EMAIL.split('@')[1]}",
+                                            function="Secretary General of the National Assembly and Head of the "
+                                                     "Department of International Relations"))
+        entries.append(entry)
+    # The upcoming panel reaches these parliaments (one with its registration link); the past
+    # panel's follow-up reports, three answered.
     from panel_app.directory import follow_up, links
-    from panel_app.models import Organisation
     from tests.factories import TEST_SECRET_KEY
 
-    parliaments = [Organisation(name=organisation, country=("ES", "VN", "EG")[index % 3],
-                                affiliation_type="member_parliament", region=("Twelve Plus", "Asia-Pacific")[index % 2])
-                   for index, (_first, _last, organisation) in enumerate(LONG_NAMES)]
-    db.session.add_all(parliaments)
-    db.session.flush()
-    links.invitation_for(db.session, upcoming, parliaments[0])
-    for index, parliament in enumerate(parliaments[:6]):
+    links.invitation_for(db.session, upcoming, entries[0])
+    for index, parliament in enumerate(entries[:6]):
         report = links.follow_up_report_for(db.session, past, parliament, TEST_SECRET_KEY)
         if index < 3:
             follow_up.save_answers(db.session, report, {"informed_media": follow_up.Answer(True, "Communiqué")},
@@ -235,8 +245,8 @@ def populated(db, make_event, make_registration):
     letter = _letter(db, upcoming, now)
     db.session.commit()
     return SimpleNamespace(upcoming=upcoming, past=past, draft=draft, people=people, attendees=attendees,
-                           walk_ins=walk_ins, message=message, moderator=moderator,
-                           endpoint=endpoint, letter=letter)
+                           walk_ins=walk_ins, message=message, moderator=moderator, endpoint=endpoint, letter=letter,
+                           organisation=entries[0], contact=entries[0].contacts[0])
 
 
 def _letter(db, event, now):

@@ -144,3 +144,17 @@ def test_an_unknown_event_is_a_404_problem_in_the_callers_language(api):
     assert document["title"] == "Introuvable" and response.headers["Content-Language"] == "fr"
     response = api.get("/api/v1/events/" + "x" * 300, headers={"Accept-Language": "es"})
     assert response.status_code == 404 and problem(response)["title"] == "No encontrado"
+
+
+def test_an_events_audience_is_set_and_read_through_the_api(api, db):
+    response = api.post("/api/v1/events", json={**NEW_EVENT, "eligible_affiliations": ["member_parliament"],
+                                                "eligible_roles": ["mp", "staff"], "invitation_only": True})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["eligible_affiliations"] == ["member_parliament"] and body["eligible_roles"] == ["mp", "staff"]
+    assert body["invitation_only"] is True and body["directory_only"] is False
+    body = api.patch(f"/api/v1/events/{NEW_EVENT['slug']}", json={"directory_only": True,
+                                                                  "eligible_roles": []}).get_json()
+    assert body["directory_only"] is True and body["eligible_roles"] == []
+    response = api.patch(f"/api/v1/events/{NEW_EVENT['slug']}", json={"eligible_roles": ["senator"]})
+    assert response.status_code == 422 and "eligible_roles" in response.get_data(as_text=True)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from panel_app.extensions import db
-from panel_app.models import AttendanceSession, Event, Notification, Organisation, User, WalkIn
+from panel_app.models import AttendanceSession, Contact, Event, Notification, Organisation, User, WalkIn
 from tests import factories
 from tests.browser.conftest import console_available, in_days, screenshot_dir
 from tests.browser.test_accessibility import HEADINGS_JS, _heading_problems, _log_in
@@ -141,9 +141,22 @@ def console_world(browser_app):
         from tests.admin.conftest import _letter
 
         letter = _letter(db, upcoming, in_days(0))
+        entries = []
+        for first_name, last, email, organisation, country, language, _status in LONG_PEOPLE:
+            entry = factories.OrganisationFactory.build(
+                name=f"{organisation} (console)", country=country, region="Latin America and the Caribbean",
+                translations={"fr": f"{organisation} — nom français", "es": f"{organisation} — nombre español"})
+            db.session.add(entry)
+            db.session.flush()
+            db.session.add(factories.ContactFactory.build(
+                organisation_id=entry.id, name=f"{first_name} {last}", email=f"directory.{email}", language=language,
+                function="Secretary General of the National Assembly and Head of International Relations"))
+            entries.append(entry.id)
         db.session.commit()
+        contact = db.session.scalar(sa.select(Contact.id).where(Contact.organisation_id == entries[0]))
         world = {"upcoming": upcoming.slug, "past": past.slug, "draft": draft.slug, "person": first,
-                 "past_person": ids[past.slug], "walk_in": walk_in.id, "letter": letter.id}
+                 "past_person": ids[past.slug], "walk_in": walk_in.id, "letter": letter.id,
+                 "organisations": entries, "contact": contact}
         db.session.remove()
     yield world
     with browser_app.app_context():
@@ -151,6 +164,7 @@ def console_world(browser_app):
             db.session.execute(sa.delete(Event).where(Event.slug == slug))
         db.session.execute(sa.delete(Organisation).where(Organisation.name.in_([p[3] for p in LONG_PEOPLE])))
         db.session.execute(sa.delete(Organisation).where(Organisation.name.endswith(" (console)")))
+        db.session.execute(sa.delete(Organisation).where(Organisation.id.in_(world["organisations"])))
         db.session.commit()
         db.session.remove()
 
@@ -184,6 +198,11 @@ def console_pages(world) -> list[tuple[str, str]]:
         ("integrations", "/admin/integrations"),
         ("coverage", f"/admin/events/{up}/coverage"),
         ("follow-up", f"/admin/events/{past}/follow-up"),
+        ("directory", "/admin/directory"),
+        ("directory-entry", f"/admin/directory/{world['organisations'][0]}"),
+        ("directory-contact", f"/admin/directory/{world['organisations'][0]}/contacts/{world['contact']}"),
+        ("directory-import", "/admin/directory/import"),
+        ("directory-new", "/admin/directory/new"),
     ]
 
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from panel_app.directory.importer import import_csv
 from panel_app.registration.countries import country_choices, country_name
-from panel_app.registration.organisations import import_csv
 
 
 @pytest.mark.parametrize(("code", "en", "fr", "es"), [

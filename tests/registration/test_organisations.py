@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import re
 
+from panel_app.directory.importer import import_csv
 from panel_app.models import Organisation
-from panel_app.registration.organisations import import_csv, organisation_names
+from panel_app.registration.organisations import organisation_names
 from tests.factories import registration_form_data
 
 

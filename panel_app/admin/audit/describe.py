@@ -56,6 +56,11 @@ ACTION_LABELS = {
     "zoom.interpreter.update": _l("Interpreter changed"),
     "zoom.interpreter.remove": _l("Interpreter removed"),
     "zoom.interpreters.push": _l("Interpreters sent to Zoom"),
+    "directory.import": _l("Directory imported"),
+    "directory.create": _l("Directory entry added"),
+    "directory.edit": _l("Directory entry changed"),
+    "directory.contact.add": _l("Contact added to the directory"),
+    "directory.contact.edit": _l("Directory contact changed"),
 }
 
 FIELD_LABELS = {

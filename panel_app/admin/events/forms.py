@@ -16,9 +16,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from panel_app.core import languages
 from panel_app.events import services as event_services
 from panel_app.events.timefmt import parse_local
-from panel_app.models import ApprovalMode, Event
+from panel_app.models import AffiliationType, ApprovalMode, Event, ParticipantRole
 from panel_app.models.folding import fold
-from panel_app.registration.forms import CleanText, RequiredText
+from panel_app.registration.forms import AFFILIATION_LABELS, ROLE_LABELS, CleanText, RequiredText
 
 LOCAL_TIME_HINT = _l("Local time of the event's zone, as YYYY-MM-DD HH:MM (24-hour clock).")
 #: The texts an event can give per language (`Event.translations`), with the default text's limits.
@@ -110,6 +110,16 @@ class EventForm(FlaskForm):
         choices=[SelectChoice(ApprovalMode.AUTO.value, _l("Automatic: confirmed while seats last")),
                  SelectChoice(ApprovalMode.MANUAL.value, _l("Manual: organisers approve each registration"))],
     )
+    eligible_affiliations = MultiCheckboxField(
+        _l("Who may register: on behalf of"),
+        choices=[SelectChoice(a.value, AFFILIATION_LABELS[a]) for a in AffiliationType],
+        description=_l("None ticked: anyone. Other registrations wait for your approval, with the reason shown."))
+    eligible_roles = MultiCheckboxField(
+        _l("Who may register: role"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in ParticipantRole],
+        description=_l("None ticked: any role."))
+    directory_only = BooleanField(_l("Only organisations in the directory: registrations from others wait for "
+                                     "your approval"))
+    invitation_only = BooleanField(_l("Invitation only: people register through their parliament's own link"))
     registration_opens = StringField(_l("Registration opens"), validators=[Optional(), _local_time("timezone")],
                                      description=LOCAL_TIME_HINT)
     registration_closes = StringField(_l("Registration closes"), validators=[Optional(), _local_time("timezone")],
@@ -179,6 +189,10 @@ class EventForm(FlaskForm):
             organiser_name=self.organiser_name.data or None,
             organiser_email=self.organiser_email.data or None,
             translations=self.translations(),
+            eligible_affiliations=list(self.eligible_affiliations.data or []),
+            eligible_roles=list(self.eligible_roles.data or []),
+            directory_only=bool(self.directory_only.data),
+            invitation_only=bool(self.invitation_only.data),
         )
 
 
@@ -232,6 +246,9 @@ def event_form_data(event: Event) -> dict:
         "zoom_meeting_id": event.zoom_meeting_id or "", "zoom_webinar_id": event.zoom_webinar_id or "",
         "join_url": event.join_url or "", "organiser_name": event.organiser_name or "",
         "organiser_email": event.organiser_email or "",
+        "eligible_affiliations": list(event.eligible_affiliations or []),
+        "eligible_roles": list(event.eligible_roles or []),
+        "directory_only": event.directory_only, "invitation_only": event.invitation_only,
         **{f"{name}_{code}": texts.get(name, "") for code, texts in (event.translations or {}).items()
            if code in languages.CODES for name in TRANSLATED_FIELDS},
     }

@@ -31,6 +31,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "zoom_state": tuple(s.value for s in SyncState),
     "invite_state": tuple(s.value for s in SyncState),
     "attended": ATTENDED_CHOICES,
+    # "yes": pending because outside the event's stated audience (registration.services.review_reasons).
+    "review": ("yes",),
 }
 
 
@@ -45,6 +47,7 @@ class RegistrationFilters:
     zoom_state: str = ""
     invite_state: str = ""
     attended: str = ""
+    review: str = ""
     sort: str = "created"
     dir: str = "desc"
     page: int = 1
@@ -53,6 +56,7 @@ class RegistrationFilters:
     #: Names that select rows (as opposed to sorting and paging).
     SELECTING = (
         "q", "status", "affiliation_type", "role", "language", "country", "zoom_state", "invite_state", "attended",
+        "review",
     )
 
     def selection(self) -> dict[str, str]:

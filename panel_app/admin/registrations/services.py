@@ -63,6 +63,10 @@ def filtered(stmt: sa.Select, event_id: int, filters: RegistrationFilters) -> sa
         stmt = stmt.where(Registration.attended.is_(False))
     elif filters.attended == "unknown":
         stmt = stmt.where(Registration.attended.is_(None))
+    if filters.review == "yes":
+        # Same SQL on both databases: the JSON list as stored is the text "[]" when empty.
+        reasons = sa.func.coalesce(sa.cast(Registration.review_reasons, sa.Text), "[]")
+        stmt = stmt.where(Registration.status == RegistrationStatus.PENDING, reasons.not_in(["[]", "null"]))
     return stmt
 
 

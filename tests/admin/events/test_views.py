@@ -137,3 +137,28 @@ def test_publish_cancel_and_duplicate(organiser, post, db, make_event, make_regi
     assert db.session.scalar(sa.select(Event.id).where(Event.slug == f"{event.slug}-copy-2")) is not None
     actions = set(db.session.scalars(sa.select(AuditEntry.action)))
     assert {"event.publish", "event.cancel", "event.duplicate"} <= actions
+
+
+def test_the_event_form_sets_who_may_register_and_shows_it_again(organiser, post, db):
+    data = {**FORM, "eligible_affiliations": ["member_parliament", "associate_member"], "eligible_roles": ["mp"],
+            "directory_only": "y", "invitation_only": "y"}
+    assert post(organiser, "/admin/events/new", data, form_url="/admin/events/new").status_code == 303
+    event = db.session.scalar(sa.select(Event).where(Event.slug == FORM["slug"]))
+    assert event.eligible_affiliations == ["member_parliament", "associate_member"]
+    assert event.eligible_roles == ["mp"] and event.directory_only and event.invitation_only
+    html = organiser.get(f"/admin/events/{event.slug}/edit").get_data(as_text=True)
+    assert html.count("checked") >= 5 and "Who may register" in html
+
+    url = f"/admin/events/{event.slug}/edit"
+    assert post(organiser, url, FORM, form_url=url).status_code == 303  # nothing ticked: open to all again
+    db.session.expire_all()
+    assert (event.eligible_affiliations, event.eligible_roles, event.directory_only, event.invitation_only) == (
+        [], [], False, False)
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "event.edit")).one()
+    assert entry.details["invitation_only"] == {"from": True, "to": False}
+
+
+def test_an_unknown_eligible_affiliation_is_refused(organiser, post):
+    response = post(organiser, "/admin/events/new", {**FORM, "eligible_affiliations": ["senate"]},
+                    form_url="/admin/events/new")
+    assert response.status_code == 422 and "valid choice" in response.get_data(as_text=True)

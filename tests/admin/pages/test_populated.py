@@ -8,7 +8,8 @@ from flask import url_for
 ADMIN_ONLY = ("admin.users", "admin.audit", "admin.privacy", "admin.settings", "admin.integrations",
               "admin.endpoint")
 ORGANISER_ONLY = ("admin.event_new", "admin.event_edit", "admin.registration_edit", "admin.registration_new",
-                  "admin.speaker_edit", "admin.letter_new")
+                  "admin.speaker_edit", "admin.letter_new", "admin.directory_new", "admin.directory_import",
+                  "admin.directory_contact_edit")
 
 
 def _pages(app, populated) -> list[tuple[str, str]]:
@@ -16,6 +17,7 @@ def _pages(app, populated) -> list[tuple[str, str]]:
         "slug": populated.upcoming.slug, "registration_id": populated.people[0].id, "user_id": 1,
         "interpreter_id": 1, "walk_in_id": populated.walk_ins[0].id, "speaker_id": populated.moderator.id,
         "endpoint_id": populated.endpoint.id, "letter_id": populated.letter.id,
+        "organisation_id": populated.organisation.id, "contact_id": populated.contact.id,
     }
     past_values = {**values, "slug": populated.past.slug, "registration_id": populated.attendees[0].id}
     pages = []
@@ -59,3 +61,14 @@ def test_console_pages_speak_french_to_a_french_organiser(signed_in, populated):
     assert "Historique" in html and "Courriels" in html
     html = client.get(f"/admin/events/{populated.past.slug}/attendance").get_data(as_text=True)
     assert "Participants non inscrits" in html
+
+
+def test_directory_pages_speak_the_organisers_language(signed_in, populated):
+    client, _ = signed_in("organiser")
+    for lang, title, column in (("fr", "Annuaire des parlements et organisations", "Région"),
+                                ("es", "Directorio de parlamentos y organizaciones", "Región")):
+        client.set_cookie("lang", lang)
+        html = client.get("/admin/directory").get_data(as_text=True)
+        assert title in html and column in html
+        html = client.get(f"/admin/directory/{populated.organisation.id}").get_data(as_text=True)
+        assert populated.contact.email in html

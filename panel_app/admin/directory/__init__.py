@@ -1,0 +1,1 @@
+"""Console pages of the directory of parliaments and organisations (rules: panel_app.directory)."""
