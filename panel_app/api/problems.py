@@ -38,6 +38,7 @@ TITLES = {
     "method-not-allowed": _l("Method not allowed"),
     "conflict": _l("Conflict with the current state"),
     "registration-closed": _l("Registration is not open"),
+    "invitation-required": _l("Registration by invitation only"),
     "too-large": _l("Request too large"),
     "rate-limited": _l("Too many requests"),
     "server-error": _l("Something went wrong"),

@@ -25,7 +25,7 @@ from panel_app.attendance import services as attendance_services
 from panel_app.audit.services import actor_name, record
 from panel_app.models import ApiToken, Event, Registration, RegistrationStatus
 from panel_app.registration import services as registration_services
-from panel_app.registration.services import RegistrationClosed, RegistrationInput, StatusChange
+from panel_app.registration.services import InvitationRequired, RegistrationClosed, RegistrationInput, StatusChange
 
 #: What the registration records as the privacy notice its person saw: none of ours, an
 #: integration registered them (it answers for their consent, as Zoom does for its own form).
@@ -77,6 +77,10 @@ def create_on_behalf(session: Session, event: Event, values: dict, *, token: Api
     except RegistrationClosed as exc:
         raise Problem(409, "registration-closed", _WINDOW_TEXT[exc.state.value](),
                       extra={"reason": exc.state.value}) from None
+    except InvitationRequired:
+        raise Problem(409, "invitation-required",
+                      _("This event registers only through a parliament's invitation link: an organiser can add "
+                        "the person in the console.")) from None
     if not outcome.created:  # registered by someone else a moment ago
         raise conflict(_("This email address is already registered for this event."),
                        registration_id=outcome.registration.id)

@@ -16,12 +16,13 @@ import enum
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from panel_app.directory.names import find_by_name
 from panel_app.models import (
     ApprovalMode,
     Event,
@@ -80,6 +81,15 @@ class InvitationRequired(Exception):
 
 #: Why a registration waits for an organiser although the event approves automatically.
 REVIEW_REASONS = ("affiliation", "role", "organisation_unknown")
+
+
+def linked_to_directory(session: Session, data: RegistrationInput) -> RegistrationInput:
+    """`data` with `organisation_id` set to the directory entry whose name (in any of its
+    languages) the person gave, when no invitation link named one already."""
+    if data.organisation_id is not None or not data.organisation:
+        return data
+    organisation = find_by_name(session, data.organisation)
+    return replace(data, organisation_id=organisation.id) if organisation is not None else data
 
 
 def review_reasons(event: Event, data: RegistrationInput) -> list[str]:
@@ -290,6 +300,7 @@ def register(
         return RegistrationOutcome(registration=existing, token=None, created=False)
 
     token, token_hash, nonce = new_token(secret_key)
+    data = linked_to_directory(session, data)
     reasons = review_reasons(event, data)
     status = _initial_status(session, event, reasons)
     registration = existing or Registration(event_id=event.id)
@@ -354,6 +365,10 @@ def update_details(session: Session, registration: Registration, values: dict, *
     changed = {name for name in DETAIL_FIELDS if name in values and values[name] != getattr(registration, name)}
     for name in changed:
         setattr(registration, name, values[name])
+    if "organisation" in changed and registration.invitation_id is None:
+        # A corrected organisation is matched again (a parliament's link keeps its parliament).
+        entry = find_by_name(session, registration.organisation) if registration.organisation else None
+        registration.organisation_id = entry.id if entry is not None else None
     if changed:
         registration.updated_at = now
         signals.registration_details_changed.send(registration, changed=changed)
@@ -608,6 +623,7 @@ def add_by_organiser(
     if existing is not None and existing.is_active:
         raise AlreadyRegistered(existing)
     _token, token_hash, nonce = new_token(secret_key)
+    data = linked_to_directory(session, data)
     full = is_full(session, event)
     registration = existing or Registration(event_id=event.id)
     for field, value in vars(data).items():

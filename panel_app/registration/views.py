@@ -34,7 +34,6 @@ from panel_app.core.pagecache import (
     shown_columns_key,
 )
 from panel_app.directory import links
-from panel_app.directory.names import find_by_name
 from panel_app.events.services import SLUG_RE
 from panel_app.extensions import csrf, db, limiter
 from panel_app.models import Event, EventInvitation, EventStatus, utcnow
@@ -268,12 +267,11 @@ def _prefill(invitation: EventInvitation, locale: str) -> dict:
 
 
 def _with_directory(data: services.RegistrationInput, invitation: EventInvitation | None) -> services.RegistrationInput:
-    """The registration linked to its directory entry: the invitation's parliament, else the entry
-    whose name (in any language) the person typed."""
+    """The registration linked to the invitation's parliament; without an invitation the service
+    links it to the entry whose name (in any language) the person typed."""
     if invitation is not None:
         return dataclasses.replace(data, organisation_id=invitation.organisation_id, invitation_id=invitation.id)
-    organisation = find_by_name(db.session, data.organisation) if data.organisation else None
-    return dataclasses.replace(data, organisation_id=organisation.id if organisation else None)
+    return data  # the service links it by name (services.linked_to_directory)
 
 
 def _empty_form(row, window: WindowState, locale: str):

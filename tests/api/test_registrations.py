@@ -252,3 +252,27 @@ def test_confirming_follows_the_consoles_rules_for_waiting_and_declined_people(a
     api.post(url + f"{seated.id}/cancel")
     db.session.expire_all()
     assert db.session.get(type(first_in_line), first_in_line.id).status == "confirmed"
+
+
+def test_registering_on_behalf_links_the_organisation_to_its_directory_entry_by_any_of_its_names(api, db,
+                                                                                                 make_event):
+    from tests.factories import OrganisationFactory
+
+    entry = OrganisationFactory.build(name="Cortes Generales de España",
+                                      translations={"es": "Cortes Generales", "fr": "Cortès générales d'Espagne"})
+    db.session.add(entry)
+    db.session.commit()
+    event = make_event()
+    response = api.post(f"/api/v1/events/{event.slug}/registrations", json=PERSON)  # "Cortes Generales"
+    assert response.status_code == 201, response.get_data(as_text=True)
+    registration = db.session.get(Registration, response.get_json()["id"])
+    assert registration.organisation_id == entry.id and registration.organisation == "Cortes Generales"
+
+
+def test_an_invitation_only_event_refuses_registration_on_behalf_with_a_problem_and_creates_nothing(api, db,
+                                                                                                    make_event):
+    event = make_event(invitation_only=True)
+    response = api.post(f"/api/v1/events/{event.slug}/registrations", json=PERSON)
+    assert response.status_code == 409
+    assert problem(response)["type"] == "/api/v1/problems/invitation-required"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0

@@ -164,3 +164,23 @@ def test_the_event_page_states_who_may_register(client, make_event):
     html = client.get(f"/events/{event.slug}?lang=fr").get_data(as_text=True)
     assert "Membre associé" in html and "Parlementaire" in html or "parlement" in html
     assert "sur invitation" in html
+
+
+def test_a_corrected_organisation_is_matched_to_the_directory_again_unless_a_link_named_it(db, make_event,
+                                                                                          make_registration, directory):
+    from panel_app.models import utcnow
+    from panel_app.registration.services import update_details
+
+    event = make_event()
+    registration, _ = make_registration(event, organisation="Parlement du Groenland (inconnu)")
+    assert registration.organisation_id is None
+    update_details(db.session, registration, {"organisation": "Parlamento – Senegal"}, now=utcnow())
+    assert registration.organisation_id == directory["Parliament of Senegal"].id
+    update_details(db.session, registration, {"organisation": "Secrétariat d'une autre assemblée"}, now=utcnow())
+    assert registration.organisation_id is None
+
+    invited, _ = make_registration(event, organisation="Parliament of Senegal")
+    link = invitation_for(db.session, event, directory["Parliament of Senegal"])
+    invited.invitation_id, invited.organisation_id = link.id, directory["Parliament of Senegal"].id
+    update_details(db.session, invited, {"organisation": "Assemblée nationale (commission des lois)"}, now=utcnow())
+    assert invited.organisation_id == directory["Parliament of Senegal"].id  # the parliament's link decides
