@@ -71,6 +71,17 @@ def unrepresented(session: Session, event: Event) -> list[Organisation]:
     return [row.organisation for row in coverage(session, event) if not row.registered]
 
 
+def is_represented(session: Session, event: Event, organisation: Organisation) -> bool:
+    """Whether someone from `organisation` is registered (pending, confirmed or waiting) for the
+    event, by the same rule as `coverage` (one query)."""
+    names = [organisation.name, *[n for n in (organisation.translations or {}).values() if n]]
+    linked = Registration.organisation_id == organisation.id
+    by_name = Registration.organisation_id.is_(None) & Registration.organisation.in_(names)
+    return bool(session.scalar(sa.select(sa.exists().where(
+        Registration.event_id == event.id, Registration.status.in_([s.value for s in ACTIVE_STATUSES]),
+        linked | by_name))))
+
+
 # -- counts ------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from panel_app.calendar import builder, content
 from panel_app.directory import links
+from panel_app.directory.coverage import is_represented
 from panel_app.events.timefmt import event_time
 from panel_app.mail import branding
 from panel_app.mail.addresses import message_id, one_line, sender_headers
@@ -117,8 +118,8 @@ def _report(session: Session, event, organisation) -> FollowUpReport | None:
 def still_relevant(session: Session, notification: Notification) -> bool:
     """Whether a contact's copy should still go out when its turn comes (else it is skipped):
     the contact is still active with an address, their parliament is still in the directory;
-    an invitation or reminder is pointless once the event is cancelled, a follow-up reminder
-    once the parliament has answered."""
+    an invitation or reminder is pointless once the event is cancelled, a coverage reminder once
+    someone from the parliament has registered, a follow-up reminder once it has answered."""
     contact = notification.contact
     letter = notification.outreach
     if contact is None or letter is None or not contact.active or not contact.email:
@@ -129,6 +130,8 @@ def still_relevant(session: Session, notification: Notification) -> bool:
     event = letter_event(session, letter)
     if letter.kind in (OutreachKind.INVITATION, OutreachKind.COVERAGE_REMINDER) and (
             event.status == EventStatus.CANCELLED):
+        return False
+    if letter.kind == OutreachKind.COVERAGE_REMINDER and is_represented(session, event, organisation):
         return False
     if letter.kind == OutreachKind.FOLLOW_UP_REMINDER:
         report = _report(session, event, organisation)

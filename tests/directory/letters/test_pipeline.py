@@ -138,6 +138,28 @@ def test_a_contact_made_inactive_before_its_turn_is_skipped(app, db, make_event,
     assert letters.progress(db.session, [letter])[letter.id].skipped == 1
 
 
+def test_a_coverage_reminder_is_skipped_for_a_parliament_that_registered_before_its_turn(
+        app, db, make_event, make_directory, make_registration, author, smtp_server, mail_to_smtp, drain):
+    mail_to_smtp(smtp_server)
+    event = _event(make_event)
+    directory = make_directory(12)
+    letter = _send(app, db, event, author, kind=K.COVERAGE_REMINDER)
+    by_link, by_name = directory.organisations[2], directory.organisations[7]
+    linked, _ = make_registration(event, organisation="Secrétariat général")
+    linked.organisation_id = by_link.id
+    make_registration(event, organisation=by_name.translations["fr"])  # typed in French, before any link
+    cancelled, _ = make_registration(event, organisation=directory.organisations[5].name, status="cancelled")
+    db.session.commit()
+
+    report = drain()
+
+    assert report.sent == 10 and report.skipped == 2
+    reached = _by_address(smtp_server)
+    assert directory.contacts[2].email not in reached and directory.contacts[7].email not in reached
+    assert directory.contacts[5].email in reached  # a cancelled registration represents nobody
+    assert letters.progress(db.session, [letter])[letter.id].skipped == 2
+
+
 def test_placeholders_are_filled_in_and_every_value_is_escaped_in_the_html_part(
         app, db, make_event, make_directory, author, smtp_server, mail_to_smtp, drain):
     mail_to_smtp(smtp_server)
