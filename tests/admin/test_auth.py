@@ -159,7 +159,7 @@ def test_every_console_page_sends_anonymous_visitors_to_sign_in(app, browser, ma
     registration, _ = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk")
     values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1,
               "walk_in_id": 1, "speaker_id": 1, "endpoint_id": 1, "letter_id": 1,
-              "organisation_id": 1}
+              "organisation_id": 1, "contact_id": 1}
     pages = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

@@ -221,18 +221,27 @@ def test_every_public_form_survives_nasty_input(app, client, make_registration, 
 
 
 def test_every_console_form_survives_nasty_input(app, db, make_user, populated):
-    from panel_app.models import WalkIn
+    from panel_app.models import Contact, Organisation, Outreach, WalkIn
 
     event, tokens = populated
     registration, _ = tokens[1]
     walk_in = WalkIn(event_id=event.id, participant_key="n:+41 22 919 41 50", name="+41 22 919 41 50")
-    db.session.add(walk_in)
+    parliament = Organisation(name="Assemblée nationale du Sénégal",
+                              translations={"es": "Asamblea Nacional de Senegal"}, country="SN",
+                              affiliation_type="member_parliament", region="Africa")
+    db.session.add_all([walk_in, parliament])
+    db.session.flush()
+    contact = Contact(organisation_id=parliament.id, name="Awa Ndiaye-Sène", email="sg@assemblee.sn.example",
+                      email_normalized="sg@assemblee.sn.example", function="Secrétaire générale", language="fr")
+    letter = Outreach(event_id=event.id, kind="invitation", texts={"en": {"subject": "Invitation", "body": "…"}})
+    db.session.add_all([contact, letter])
     db.session.commit()
     make_user("admin", email="admin@ipu.example.org")
     client = new_browser(app)
     assert sign_in(client, "admin@ipu.example.org", PASSWORD).status_code == 303
     values = {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1,
-              "speaker_id": 1, "endpoint_id": 1, "walk_in_id": walk_in.id}
+              "speaker_id": 1, "endpoint_id": 1, "walk_in_id": walk_in.id, "organisation_id": parliament.id,
+              "contact_id": contact.id, "letter_id": letter.id}
     pages = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
@@ -245,5 +254,6 @@ def test_every_console_form_survives_nasty_input(app, db, make_user, populated):
     forms = list(forms.values())
     posted = {form.action for form in forms if form.method == "POST"}
     assert len(posted) >= 12, posted
+    assert {f"/admin/directory/{parliament.id}", f"/admin/events/{event.slug}/letters/new"} <= posted, posted
     assert any(form.method == "GET" for form in forms)  # the list filters
     _fuzz(client, forms)
