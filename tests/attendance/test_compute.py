@@ -100,3 +100,38 @@ def test_unknown_before_any_data(db, event, make_registration):
     services.recompute_event(db.session, event, now=t(10))
     assert registration.attended is None and services.attendance_share(registration) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceSession)) == 0
+
+
+def test_a_stay_inside_another_stay_adds_nothing():
+    # A second device joined and left while the first stayed on.
+    assert merge_intervals([(t(0), t(60)), (t(10), t(20))]) == [(t(0), t(60))]
+    assert merge_intervals([(t(10), t(20)), (t(0), t(60)), (t(30), t(45))]) == [(t(0), t(60))]
+
+
+def test_part_minutes_round_to_the_nearest_whole_minute(db, event, make_registration):
+    just_under, _ = make_registration(event, zoom_registrant_id="REG-A")
+    half, _ = make_registration(event, zoom_registrant_id="REG-B")
+    for registrant_id, seconds in (("REG-A", 29), ("REG-B", 30)):
+        services.record_report_stay(db.session, event, Participant(registrant_id=registrant_id), meeting_uuid="u1",
+                                    joined_at=t(0), left_at=t(12) + timedelta(seconds=seconds))
+    services.recompute_event(db.session, event, now=t(100), final=True)
+    assert (just_under.attended_minutes, half.attended_minutes) == (12, 13)
+
+
+def test_a_stay_never_closed_counts_until_the_scheduled_end_plus_the_allowed_overrun_at_most(db, event,
+                                                                                           make_registration):
+    registration, _ = make_registration(event, zoom_registrant_id="REG1")
+    services.record_point(db.session, event, Participant(registrant_id="REG1"), meeting_uuid="u1",
+                          joined_at=t(30), now=t(40))  # the leave and the meeting's end never arrived
+    assert registration.attended_minutes == 10  # the meeting is running: until now
+    services.recompute_event(db.session, event, now=t(90) + timedelta(days=2))
+    assert registration.attended_minutes == 60 + services.STAY_LATE.total_seconds() / 60  # not two days
+
+
+@pytest.mark.parametrize("status", ["pending", "waitlisted", "declined", "cancelled"])
+def test_the_final_import_marks_only_confirmed_registrants_absent(db, event, make_registration, status):
+    confirmed, _ = make_registration(event, status="confirmed")
+    other, _ = make_registration(event, status=status)
+    services.recompute_event(db.session, event, now=t(200), final=True)
+    assert (confirmed.attended, confirmed.attended_minutes) == (False, 0)
+    assert (other.attended, other.attended_minutes, other.attendance_source) == (None, None, None)
