@@ -263,3 +263,23 @@ def test_geneva_clocks_change_at_two_in_spring_and_three_in_autumn_local_time():
     standard = text[text.index("BEGIN:STANDARD"):text.index("END:STANDARD")]
     assert re.search(r"^DTSTART:\d{8}T020000\r?$", daylight, re.M), daylight  # 02:00 CET becomes 03:00 CEST
     assert re.search(r"^DTSTART:\d{8}T030000\r?$", standard, re.M), standard  # 03:00 CEST becomes 02:00 CET
+
+
+@pytest.mark.parametrize(("day", "position"), [
+    (datetime(2026, 3, 1), (1, False)), (datetime(2026, 3, 15), (3, False)),
+    (datetime(2026, 5, 24), (4, False)),  # the 31st is a Sunday too: the 24th is not the last
+    (datetime(2026, 5, 25), (4, True)),  # no Monday after it in May
+    (datetime(2026, 5, 31), (None, True)),  # a fifth Sunday: only "last" describes it
+    (datetime(2026, 3, 29), (None, True)), (datetime(2027, 3, 28), (4, True)),
+])
+def test_a_change_day_is_named_by_its_weekdays_rank_in_the_month_and_whether_it_is_the_last(day, position):
+    from panel_app.calendar.vtimezone import _position
+
+    assert _position(day) == position
+
+
+def test_a_zone_at_utc_in_winter_writes_a_zero_offset_not_a_missing_one():
+    text = vtimezone("Europe/London", datetime(2026, 1, 20, 14, tzinfo=timezone.utc)).to_ical().decode()
+    standard = text[text.index("BEGIN:STANDARD"):text.index("END:STANDARD")]
+    assert "TZOFFSETTO:+0000" in standard and "TZNAME:GMT" in standard
+    assert "TZOFFSETFROM:+0100" in standard
