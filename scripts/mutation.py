@@ -3,6 +3,7 @@
     .venv/bin/python scripts/mutation.py                 # every module, one after the other
     .venv/bin/python scripts/mutation.py calendar zoom-client --max-children 1
     .venv/bin/python scripts/mutation.py --list          # the modules, their files and tests
+    .venv/bin/python scripts/mutation.py --survivors calendar   # the diff of each surviving mutant
 
 Each module runs in its own folder, .mutation/<module>/: a pyproject.toml made of the project's
 (with its [tool.mutmut] table) plus `only_mutate` (the module's files) and the module's tests as
@@ -143,7 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--keep", action="store_true", help="reuse the previous run's results where mutmut can")
     parser.add_argument("--list", action="store_true", help="print the modules, their files and tests")
+    parser.add_argument("--survivors", action="store_true",
+                        help="print the diff of every surviving mutant of the last run of each module given")
     args = parser.parse_args(argv)
+    if args.survivors:
+        for name in args.modules or MODULES:
+            result_file = WORK / name / "result.json"
+            if not result_file.exists():
+                continue
+            for mutant in json.loads(result_file.read_text())["survivors"]:
+                print(mutmut(WORK / name, "show", mutant, capture=True).stdout)
+        return 0
     if args.list:
         for name, (files, tests) in MODULES.items():
             print(f"{name}: {' '.join(files)}  <-  {' '.join(tests)}")
