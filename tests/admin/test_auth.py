@@ -76,6 +76,20 @@ def test_safe_next_rules():
     assert safe_next("x" * 3000) is None
 
 
+@pytest.mark.parametrize(("target", "kept"), [
+    ("/admin/events/solidarite/registrations?q=Amina Diallo&status=pending", True),  # a space is a fine query
+    ("///evil.example/admin", False),  # browsers read three slashes as another host
+    ("/\\evil.example", False),
+    ("/admin/events\t", False),
+    ("/" + "a" * 1999, True),  # the longest next kept: 2000 characters
+    ("/" + "a" * 2000, False),
+    ("", False),
+    (None, False),
+])
+def test_next_keeps_every_path_of_this_site_and_nothing_that_leads_elsewhere(target, kept):
+    assert safe_next(target) == (target if kept else None)
+
+
 def test_forged_csrf_on_login_is_refused(browser, make_user):
     user = make_user("organiser")
     client = browser()

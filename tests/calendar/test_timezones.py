@@ -220,3 +220,66 @@ def test_a_rule_that_ended_has_its_until_after_its_last_change_not_on_it():
         assert until not in last_changes
         latest = max(t for t in last_changes if t < until)
         assert timedelta(0) < until - latest < timedelta(days=300)  # past the last change, before a next one
+
+
+@pytest.mark.parametrize(("zone", "when"), [
+    ("Europe/Zurich", datetime(2023, 9, 26, 13, tzinfo=timezone.utc)),
+    ("America/New_York", datetime(2026, 11, 1, 14, tzinfo=timezone.utc)),
+    ("Australia/Sydney", datetime(2026, 4, 5, 1, tzinfo=timezone.utc)),
+    ("Pacific/Chatham", datetime(2026, 9, 26, 14, tzinfo=timezone.utc)),
+    ("America/Sao_Paulo", datetime(2019, 1, 26, 12, tzinfo=timezone.utc)),
+])
+def test_every_onset_is_the_wall_clock_time_before_the_change_so_it_names_the_zone_database_instant(zone, when):
+    # RFC 5545 3.6.5: DTSTART of a STANDARD or DAYLIGHT component is the onset in the local time
+    # in force before it (TZOFFSETFROM); DTSTART - TZOFFSETFROM is the instant of the change.
+    from dateutil.rrule import rrulestr
+
+    calendar = Calendar.from_ical(vtimezone(zone, when).to_ical())
+    instants = {t.at_utc for t in transitions(zone, datetime(when.year - 3, 1, 1, tzinfo=timezone.utc),
+                                              datetime(when.year + 3, 1, 1, tzinfo=timezone.utc))}
+    window_end = datetime(when.year + 2, 1, 1)
+    checked = 0
+    for component in calendar.walk():
+        if component.name not in ("STANDARD", "DAYLIGHT"):
+            continue
+        onset = component.decoded("DTSTART")
+        offset_from = component.decoded("TZOFFSETFROM")
+        onsets = [onset]
+        if "RRULE" in component:
+            rule = component["RRULE"].to_ical().decode()
+            rule = re.sub(r"UNTIL=(\d{8}T\d{6})Z", r"UNTIL=\1", rule)  # compared with the local DTSTART
+            onsets = list(rrulestr(rule, dtstart=onset).between(onset, window_end, inc=True))
+        if component.decoded("TZOFFSETTO") == offset_from:
+            continue  # the anchor observance: no change happens at its onset
+        for local in onsets:
+            assert (local - offset_from).replace(tzinfo=timezone.utc) in instants, (zone, local)
+            checked += 1
+    assert checked >= 4
+
+
+def test_geneva_clocks_change_at_two_in_spring_and_three_in_autumn_local_time():
+    text = vtimezone("Europe/Zurich", datetime(2026, 3, 29, 1, tzinfo=timezone.utc)).to_ical().decode()
+    daylight = text[text.index("BEGIN:DAYLIGHT"):text.index("END:DAYLIGHT")]
+    standard = text[text.index("BEGIN:STANDARD"):text.index("END:STANDARD")]
+    assert re.search(r"^DTSTART:\d{8}T020000\r?$", daylight, re.M), daylight  # 02:00 CET becomes 03:00 CEST
+    assert re.search(r"^DTSTART:\d{8}T030000\r?$", standard, re.M), standard  # 03:00 CEST becomes 02:00 CET
+
+
+@pytest.mark.parametrize(("day", "position"), [
+    (datetime(2026, 3, 1), (1, False)), (datetime(2026, 3, 15), (3, False)),
+    (datetime(2026, 5, 24), (4, False)),  # the 31st is a Sunday too: the 24th is not the last
+    (datetime(2026, 5, 25), (4, True)),  # no Monday after it in May
+    (datetime(2026, 5, 31), (None, True)),  # a fifth Sunday: only "last" describes it
+    (datetime(2026, 3, 29), (None, True)), (datetime(2027, 3, 28), (4, True)),
+])
+def test_a_change_day_is_named_by_its_weekdays_rank_in_the_month_and_whether_it_is_the_last(day, position):
+    from panel_app.calendar.vtimezone import _position
+
+    assert _position(day) == position
+
+
+def test_a_zone_at_utc_in_winter_writes_a_zero_offset_not_a_missing_one():
+    text = vtimezone("Europe/London", datetime(2026, 1, 20, 14, tzinfo=timezone.utc)).to_ical().decode()
+    standard = text[text.index("BEGIN:STANDARD"):text.index("END:STANDARD")]
+    assert "TZOFFSETTO:+0000" in standard and "TZNAME:GMT" in standard
+    assert "TZOFFSETFROM:+0100" in standard

@@ -349,6 +349,25 @@ def test_declined_person_cannot_register_again(make_event, make_registration, re
     assert outcome.registration.status == S.DECLINED
 
 
+@pytest.mark.parametrize("status", [S.PENDING, S.WAITLISTED])
+def test_a_repeat_submission_while_pending_or_waitlisted_keeps_the_registration_its_link_and_its_place(
+        make_event, make_registration, reg, db, now, status):
+    event = make_event(capacity=1, approval_mode="manual" if status == S.PENDING else "auto")
+    make_registration(event, email="seat.holder@parliament.example", status=S.CONFIRMED)
+    earlier = now - timedelta(days=2)
+    waiting, token = make_registration(event, email="amina@parliament.example", first_name="Amina", language="fr",
+                                       status=status, status_changed_at=earlier)
+    place = waiting.created_at  # the waiting list and the approval queue are in this order
+    with recorded(signals.registration_status_changed) as changes:
+        outcome = reg(event, "Amina@Parliament.example", first_name="Amína", language="en")
+    assert not outcome.created and outcome.token is None and outcome.registration.id == waiting.id
+    assert changes == []
+    db.session.refresh(waiting)
+    assert waiting.status == status and waiting.status_changed_at == earlier and waiting.created_at == place
+    assert waiting.first_name == "Amina" and waiting.language == "fr"
+    assert services.find_by_token(db.session, token).id == waiting.id  # the private link still works
+
+
 # --- tokens ---------------------------------------------------------------------------
 
 

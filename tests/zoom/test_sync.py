@@ -261,6 +261,31 @@ def test_a_cancellation_made_while_the_add_is_in_flight_still_reaches_zoom(zoom_
     assert fresh.zoom_synced_status == "denied" and fresh.zoom_state == SyncState.DONE
 
 
+def test_an_erasure_made_while_a_status_change_is_in_flight_still_deletes_the_registrant_at_zoom(
+        zoom_event, sim, zoom_config, drain_jobs):
+    from panel_app.privacy.services import erase_registration
+
+    event = zoom_event()
+    registration = register(event, 2)
+    drain_jobs()
+    registration_id = registration.id
+    registration_services.cancel(db.session, reload(registration_id), now=utcnow())
+    db.session.commit()
+
+    def erase_during_the_deny(method, url):
+        if method == "PUT" and url.endswith("/registrants/status"):
+            with Session(db.engine) as other:  # the status stays "cancelled": only the erasure flag changes
+                erase_registration(other, other.get(Registration, registration_id), now=utcnow(), reason="self")
+                other.commit()
+
+    client = build_client(zoom_config, db.engine)
+    client.http = HookedSession(erase_during_the_deny)
+    assert sync.sync_registration(db.session, client, registration_id) == "done"
+    fresh = reload(registration_id)
+    assert sim.registrants(MEETING_ID) == []  # Zoom holds nothing of theirs
+    assert fresh.zoom_state == SyncState.DONE and fresh.zoom_registrant_id is None and fresh.email == ""
+
+
 def test_a_stale_mark_pending_never_breaks_the_lease_another_worker_holds(zoom_event, sim):
     event = zoom_event()
     registration = register(event, 1)  # pending and due

@@ -280,6 +280,23 @@ def test_registration_denied_in_zoom_declines_a_pending_registration(sim, hook_u
     assert fresh.zoom_state == SyncState.DONE and sim.status_updates == []
 
 
+def test_registration_denied_in_zoom_cancels_a_confirmed_registration_and_frees_the_seat(sim, hook_url, zoom_event,
+                                                                                          drain_jobs):
+    event = zoom_event(capacity=1)
+    registration = register(event, 4)
+    waiting = register(event, 5)
+    drain_jobs()
+    assert reload(waiting.id).status == RegistrationStatus.WAITLISTED
+    person = next(p for p in sim.registrants(MEETING_ID) if p.email.casefold() == registration.email_normalized)
+    person.status = "denied"
+    sim.send_webhook(hook_url, "meeting.registration_denied", registrant_notice(sim, person))
+    drain_jobs()
+    fresh = reload(registration.id)
+    assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_synced_status == "denied"
+    assert fresh.zoom_state == SyncState.DONE
+    assert reload(waiting.id).status == RegistrationStatus.CONFIRMED  # the seat went to the waiting list
+
+
 def test_zooms_late_echoes_of_our_own_changes_never_undo_them(sim, hook_url, zoom_event, drain_jobs):
     event = zoom_event()
     sim.deliver_webhooks_to(hook_url)
@@ -313,6 +330,12 @@ def test_a_genuine_change_in_zoom_after_ours_is_applied(sim, hook_url, zoom_even
     sim.send_webhook(hook_url, "meeting.registration_cancelled", stale, event_ts=event_ts(changed_at) - 1000)
     drain_jobs()
     assert reload(registration.id).status == RegistrationStatus.CONFIRMED  # older than our add: ignored
+    fresh = reload(registration.id)
+    fresh.zoom_changed_at = changed_at = changed_at.replace(microsecond=0)  # to Zoom's millisecond
+    db.session.commit()
+    sim.send_webhook(hook_url, "meeting.registration_cancelled", stale, event_ts=event_ts(changed_at))
+    drain_jobs()
+    assert reload(registration.id).status == RegistrationStatus.CONFIRMED  # the same instant as ours: an echo
     sim.send_webhook(hook_url, "meeting.registration_cancelled", stale, event_ts=event_ts(changed_at) + 60_000)
     drain_jobs()
     assert reload(registration.id).status == RegistrationStatus.CANCELLED

@@ -1,0 +1,201 @@
+"""Erasure reaches the copies of a person's data outside their registrations (walk-ins, stays
+matched by address), and retention also covers Zoom's notifications and audit addresses,
+counted from the end of each event (privacy/services.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from panel_app.models import AuditEntry, Registration, utcnow
+from panel_app.models.attendance import AttendanceSession, WalkIn
+from panel_app.models.zoom import ZoomWebhookDelivery
+from panel_app.privacy import services
+
+AMINA = "amina.diallo@assemblee-nationale.sn"
+
+
+def _walk_in(db, event, email, name):
+    walk_in = WalkIn(event_id=event.id, participant_key=f"e:{email.casefold()}", name=name, email=email,
+                     attended_minutes=42)
+    db.session.add(walk_in)
+    db.session.flush()
+    return walk_in
+
+
+def _stay(db, event, email, name, walk_in=None):
+    at = event.starts_at + timedelta(minutes=5)
+    stay = AttendanceSession(event_id=event.id, walk_in_id=walk_in.id if walk_in else None, meeting_uuid="u1==",
+                             participant_key=f"e:{email.casefold()}", name=name, email=email, joined_at=at,
+                             left_at=at + timedelta(minutes=42), source="report")
+    db.session.add(stay)
+    db.session.flush()
+    return stay
+
+
+def test_erasing_a_person_blanks_their_walk_ins_and_stays_in_every_event_and_nobody_elses(db, make_event,
+                                                                                          make_registration):
+    registered = make_event(title="Solidarité parlementaire")
+    other_panel = make_event(title="Parlamentos y cambio climático")
+    make_registration(registered, email=AMINA, email_normalized=AMINA, first_name="Amina", last_name="Diallo")
+    # She also joined another panel without registering, with her address in another case.
+    hers = _walk_in(db, other_panel, "Amina.Diallo@Assemblee-Nationale.SN", "Amina Diallo (Sénégal)")
+    her_stay = _stay(db, other_panel, "AMINA.DIALLO@assemblee-nationale.sn", "Amina Diallo (Sénégal)", hers)
+    someone = _walk_in(db, other_panel, "jean-baptiste@assemblee-nationale.fr", "Jean-Baptiste Lefèvre-Dubois")
+    their_stay = _stay(db, other_panel, "jean-baptiste@assemblee-nationale.fr", "Jean-Baptiste Lefèvre-Dubois",
+                       someone)
+    db.session.commit()
+
+    assert services.erase_person(db.session, AMINA, now=utcnow(), user_id=None) == 1
+    db.session.commit()
+    db.session.expire_all()
+    for row in (db.session.get(WalkIn, hers.id), db.session.get(AttendanceSession, her_stay.id)):
+        assert (row.name, row.email) == ("", "") and row.participant_key.startswith("erased:")
+    assert db.session.get(WalkIn, hers.id).attended_minutes == 42  # the counts stay
+    for row in (db.session.get(WalkIn, someone.id), db.session.get(AttendanceSession, their_stay.id)):
+        assert row.email == "jean-baptiste@assemblee-nationale.fr" and row.name == "Jean-Baptiste Lefèvre-Dubois"
+
+
+def test_retention_drops_old_processed_zoom_notifications_and_keeps_recent_or_unprocessed_ones(db):
+    now = utcnow()
+    old = now - timedelta(days=120)
+
+    def delivery(key, received_at, processed):
+        db.session.add(ZoomWebhookDelivery(
+            dedupe_key=key, event="meeting.participant_joined", received_at=received_at,
+            processed_at=received_at if processed else None,
+            payload={"payload": {"object": {"participant": {"user_name": "María-José Ñúñez", "email": AMINA}}}}))
+
+    delivery("old-processed", old, True)
+    delivery("old-unprocessed", old, False)  # still waiting for the sweep: not ours to drop yet
+    delivery("recent-processed", now - timedelta(days=5), True)
+    db.session.commit()
+    services.erase_expired(db.session, now=now, retention_days=90)
+    db.session.commit()
+    kept = set(db.session.scalars(sa.select(ZoomWebhookDelivery.dedupe_key)))
+    assert kept == {"old-unprocessed", "recent-processed"}
+
+
+def test_retention_clears_the_network_addresses_of_old_audit_entries_only(db):
+    now = utcnow()
+    for days, ip in ((120, "198.51.100.23"), (5, "2001:db8::7")):
+        db.session.add(AuditEntry(action="login", actor="organiser@ipu.example.org", ip=ip,
+                                  created_at=now - timedelta(days=days)))
+    db.session.commit()
+    services.erase_expired(db.session, now=now, retention_days=90)
+    db.session.commit()
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.created_at)).all()
+    assert [(e.action, e.ip) for e in entries] == [("login", None), ("login", "2001:db8::7")]
+
+
+def test_retention_counts_from_the_end_of_the_event_not_its_start(db, make_event, make_registration):
+    now = utcnow()
+    cutoff = now - timedelta(days=30)
+    # Began before the cut-off, ended after it: its data stays until 30 days after its end.
+    straddling = make_event(starts_at=cutoff - timedelta(hours=1), ends_at=cutoff + timedelta(minutes=30))
+    registration, _ = make_registration(straddling, email=AMINA, email_normalized=AMINA)
+    walk_in = _walk_in(db, straddling, "guest.speaker@ipu.example.org", "Søren Kierkegaard-Åberg")
+    db.session.commit()
+    report = services.erase_expired(db.session, now=now, retention_days=30)
+    db.session.commit()
+    assert report.registrations == 0
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).email == AMINA
+    assert db.session.get(WalkIn, walk_in.id).name == "Søren Kierkegaard-Åberg"
+    report = services.erase_expired(db.session, now=now + timedelta(hours=1), retention_days=30)
+    assert report.registrations == 1
+
+
+def _old_event(make_event, days_ago, **values):
+    end = utcnow() - timedelta(days=days_ago)
+    return make_event(starts_at=end - timedelta(hours=2), ends_at=end, **values)
+
+
+def test_retention_blanks_the_stays_of_an_old_panel_and_leaves_a_recent_ones_alone(db, make_event):
+    old = _old_event(make_event, 120, title="Solidarité parlementaire")
+    recent = _old_event(make_event, 5, title="Parlamentos y cambio climático")
+    stays = {}
+    for event in (old, recent):
+        walk_in = _walk_in(db, event, "guest.speaker@ipu.example.org", "Søren Kierkegaard-Åberg")
+        stays[event.id] = _stay(db, event, "guest.speaker@ipu.example.org", "Søren Kierkegaard-Åberg", walk_in)
+        stays[event.id].registrant_id = "ZR-77"
+    db.session.commit()
+    services.erase_expired(db.session, now=utcnow(), retention_days=90)
+    db.session.commit()
+    db.session.expire_all()
+    gone = db.session.get(AttendanceSession, stays[old.id].id)
+    assert (gone.name, gone.email, gone.registrant_id) == ("", "", None)
+    assert gone.participant_key == f"erased:{gone.id}" and gone.joined_at is not None  # the minutes stay
+    kept = db.session.get(AttendanceSession, stays[recent.id].id)
+    assert (kept.name, kept.email, kept.registrant_id) == ("Søren Kierkegaard-Åberg", "guest.speaker@ipu.example.org",
+                                                           "ZR-77")
+    assert db.session.scalar(sa.select(WalkIn).where(WalkIn.event_id == recent.id)).email == \
+        "guest.speaker@ipu.example.org"
+
+
+def test_retention_works_through_big_panels_in_batches_and_reports_what_it_did(db, make_event, make_registration):
+    from panel_app.models import ErasureRecord
+
+    first = _old_event(make_event, 200)
+    second = _old_event(make_event, 150)
+    for event, count in ((first, 3), (second, 2)):
+        for n in range(count):
+            make_registration(event, email=f"mp{event.id}.{n}@parliament.example",
+                              email_normalized=f"mp{event.id}.{n}@parliament.example")
+    now = utcnow()
+    report = services.erase_expired(db.session, now=now, retention_days=1, batch_size=2)
+    assert (report.events, report.registrations) == (2, 4)
+    report = services.erase_expired(db.session, now=now, retention_days=1, batch_size=2)
+    assert (report.events, report.registrations) == (1, 1)
+    assert services.erase_expired(db.session, now=now, retention_days=1, batch_size=2) == \
+        services.RetentionReport(0, 0)
+    db.session.commit()
+    records = db.session.execute(sa.select(ErasureRecord.event_id, ErasureRecord.registrations, ErasureRecord.reason)
+                                 .order_by(ErasureRecord.id)).all()
+    assert records == [(first.id, 2, "retention"), (second.id, 2, "retention"), (first.id, 1, "retention")]
+
+
+def test_old_outbox_files_are_deleted_and_recent_ones_and_other_files_kept(tmp_path):
+    import os
+
+    now = utcnow()
+    old, recent, other = tmp_path / "old.eml", tmp_path / "recent.eml", tmp_path / "notes.txt"
+    for path in (old, recent, other):
+        path.write_text("Subject: Invitation\n")
+    three_days_ago = (now - timedelta(days=3)).timestamp()
+    os.utime(old, (three_days_ago, three_days_ago))
+    os.utime(other, (three_days_ago, three_days_ago))
+    assert services.erase_old_outbox_files(tmp_path, now=now, retention_days=0) == 0  # retention off
+    assert services.erase_old_outbox_files(tmp_path / "missing", now=now, retention_days=1) == 0
+    assert services.erase_old_outbox_files(tmp_path, now=now, retention_days=1) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "recent.eml"]
+
+
+def test_the_export_lists_each_email_and_stay_of_the_person_with_their_state(db, make_event, make_registration):
+    from panel_app.models import Notification
+
+    event = make_event(title="Solidarité parlementaire")
+    registration, _ = make_registration(event, email=AMINA, email_normalized=AMINA, first_name="Amina")
+    sent_at = utcnow().replace(microsecond=0)
+    db.session.add(Notification(registration_id=registration.id, kind="confirmed", calendar_method="REQUEST",
+                                state="failed", attempts=3, last_error="550 mailbox unavailable", sent_at=None,
+                                created_at=sent_at - timedelta(hours=1)))
+    db.session.add(Notification(registration_id=registration.id, kind="reminder", state="sent", attempts=1,
+                                sent_at=sent_at, created_at=sent_at - timedelta(minutes=5)))
+    joined = event.starts_at + timedelta(minutes=4)
+    db.session.add(AttendanceSession(event_id=event.id, registration_id=registration.id, meeting_uuid="u1==",
+                                     participant_key="r:ZR-1", name="Amina Diallo (Sénégal)", email=AMINA,
+                                     joined_at=joined, left_at=joined + timedelta(minutes=50), source="report"))
+    db.session.commit()
+    [record] = services.export_person(db.session, AMINA)["registrations"]
+    assert record["emails"] == [
+        {"kind": "confirmed", "subject": None, "state": "failed", "queued_at": (sent_at - timedelta(hours=1))
+         .isoformat(), "sent_at": None, "attempts": 3, "calendar_method": "REQUEST",
+         "last_error": "550 mailbox unavailable"},
+        {"kind": "reminder", "subject": None, "state": "sent", "queued_at": (sent_at - timedelta(minutes=5))
+         .isoformat(), "sent_at": sent_at.isoformat(), "attempts": 1, "calendar_method": None, "last_error": None},
+    ]
+    assert record["attendance_sessions"] == [
+        {"joined_at": joined.isoformat(), "left_at": (joined + timedelta(minutes=50)).isoformat(),
+         "name": "Amina Diallo (Sénégal)", "email": AMINA, "source": "report"}]
