@@ -38,7 +38,8 @@ def route_values(make_event, make_registration):
     event = make_event(title="Solidarité parlementaire : soutenir les parlementaires menacés")
     registration, _ = make_registration(event, first_name="María-José", last_name="Ñúñez-Öztürk", status="pending")
     return {"slug": event.slug, "registration_id": registration.id, "user_id": 1, "interpreter_id": 1,
-            "walk_in_id": 1, "speaker_id": 1, "endpoint_id": 1, "token_id": 1, "delivery_id": 1}
+            "walk_in_id": 1, "speaker_id": 1, "endpoint_id": 1, "token_id": 1, "delivery_id": 1,
+            "organisation_id": 1, "contact_id": 1, "letter_id": 1}
 
 
 def test_the_central_rule_refuses_every_console_post_from_a_viewer_before_any_view_runs(app, signed_in, route_values,
