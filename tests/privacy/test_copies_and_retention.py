@@ -199,3 +199,39 @@ def test_the_export_lists_each_email_and_stay_of_the_person_with_their_state(db,
     assert record["attendance_sessions"] == [
         {"joined_at": joined.isoformat(), "left_at": (joined + timedelta(minutes=50)).isoformat(),
          "name": "Amina Diallo (Sénégal)", "email": AMINA, "source": "report"}]
+
+
+def test_the_export_gives_every_field_held_about_the_registration(db, make_event, make_registration):
+    from datetime import UTC, datetime
+
+    event = make_event(title="Solidarité parlementaire : soutenir les parlementaires menacés",
+                       starts_at=datetime(2030, 9, 26, 13, tzinfo=UTC),
+                       ends_at=datetime(2030, 9, 26, 14, 30, tzinfo=UTC),
+                       timezone="Europe/Zurich")
+    at = datetime(2030, 9, 1, 8, 15, tzinfo=UTC)
+    make_registration(
+        event, salutation="Hon.", first_name="Amina", last_name="Diallo", email="Amina.Diallo@Assemblee-Nationale.SN",
+        email_normalized=AMINA, country="SN", organisation="Assemblée nationale du Sénégal",
+        affiliation_type="member_parliament", role="mp", committees="Droits de l’homme", language="fr",
+        email_language="en", accessibility_needs="Sous-titres", status="confirmed", created_at=at,
+        status_changed_at=at, cancelled_at=None, consent_at=at, privacy_notice_version="2030-01",
+        invite_state="done", zoom_state="done", zoom_registrant_id="ZR-8812",
+        zoom_join_url="https://zoom.example/w/81234567890?tk=abc", attended=True,
+        first_joined_at=datetime(2030, 9, 26, 13, 2, tzinfo=UTC), attended_minutes=84)
+    [record] = services.export_person(db.session, "  AMINA.diallo@assemblee-nationale.sn ")["registrations"]
+    for key in ("emails", "attendance_sessions", "history"):
+        record.pop(key)
+    assert record == {
+        "event": {"slug": event.slug, "title": "Solidarité parlementaire : soutenir les parlementaires menacés",
+                  "starts_at": "2030-09-26T13:00:00+00:00", "ends_at": "2030-09-26T14:30:00+00:00",
+                  "timezone": "Europe/Zurich"},
+        "salutation": "Hon.", "first_name": "Amina", "last_name": "Diallo",
+        "email": "Amina.Diallo@Assemblee-Nationale.SN", "country": "SN",
+        "organisation": "Assemblée nationale du Sénégal", "affiliation_type": "member_parliament", "role": "mp",
+        "committees": "Droits de l’homme", "language": "fr", "email_language": "en",
+        "accessibility_needs": "Sous-titres", "status": "confirmed", "registered_at": at.isoformat(),
+        "status_changed_at": at.isoformat(), "cancelled_at": None, "consent_at": at.isoformat(),
+        "privacy_notice_version": "2030-01", "invite_state": "done", "zoom_state": "done",
+        "zoom_registrant_id": "ZR-8812", "zoom_join_url": "https://zoom.example/w/81234567890?tk=abc",
+        "attended": True, "first_joined_at": "2030-09-26T13:02:00+00:00", "attended_minutes": 84,
+    }
