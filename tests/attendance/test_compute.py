@@ -239,3 +239,75 @@ def test_an_organisers_mark_is_announced_once_and_absent_means_no_minutes(db, ev
 def test_the_share_attended_is_capped_at_the_whole_panel(db, event, make_registration):
     stayed_on, _ = make_registration(event, attended=True, attended_minutes=150)  # the panel lasts 90
     assert services.attendance_share(stayed_on) == 1.0
+
+
+def test_a_zoom_change_is_announced_once_and_a_recompute_that_changes_nothing_is_silent(db, event,
+                                                                                     make_registration):
+    from panel_app.attendance.signals import attendance_recorded
+
+    registration, _ = make_registration(event, zoom_registrant_id="REG-ÉLODIE", first_name="Élodie", last_name="Lefèvre-Dubois")
+    announced = []
+
+    def receiver(sender, **_):
+        announced.append((sender, sender.attended_minutes))
+
+    attendance_recorded.connect(receiver)
+    try:
+        services.record_report_stay(db.session, event, Participant(registrant_id="REG-ÉLODIE"), meeting_uuid="u1",
+                                    joined_at=t(0), left_at=t(40))
+        services.recompute_event(db.session, event, now=t(100), final=True)
+        services.recompute_event(db.session, event, now=t(120), final=True)  # the import runs again
+    finally:
+        attendance_recorded.disconnect(receiver)
+    assert announced == [(registration, 40)]
+    assert registration.attendance_source == "zoom"
+
+
+def test_the_final_import_records_absentees_as_zooms_finding_not_an_organisers(db, event, make_registration):
+    absent, _ = make_registration(event, first_name="Sigríður", last_name="Þórðardóttir")
+    services.recompute_event(db.session, event, now=t(200), final=True)
+    assert (absent.attended, absent.attendance_source) == (False, "zoom")
+    # Being Zoom's finding, a later join (a report row read late) still corrects it.
+    absent.zoom_registrant_id = "REG-LATE"
+    services.record_report_stay(db.session, event, Participant(registrant_id="REG-LATE"), meeting_uuid="u1",
+                                joined_at=t(10), left_at=t(30))
+    services.recompute_event(db.session, event, now=t(220), final=True)
+    assert (absent.attended, absent.attended_minutes) == (True, 20)
+
+
+def test_a_walk_in_first_seen_in_the_report_has_no_minutes_until_the_report_is_computed(db, event):
+    services.record_report_stay(db.session, event, Participant(name="Teléfono +41 22 919 41 50", user_id="77"),
+                                meeting_uuid="u1", joined_at=t(5), left_at=t(25))
+    walk_in = db.session.scalar(sa.select(WalkIn))
+    assert (walk_in.attended_minutes, walk_in.first_joined_at) == (0, None)
+    services.recompute_event(db.session, event, now=t(100), final=True)
+    assert (walk_in.attended_minutes, walk_in.first_joined_at) == (20, t(5))
+
+
+def test_recomputing_leaves_a_walk_in_an_organiser_matched_at_zero_its_minutes_count_for_the_registrant(
+        db, event, make_registration):
+    from panel_app.attendance.walk_ins import match_walk_in
+
+    registration, _ = make_registration(event, first_name="Kgosi", last_name="Mokgethi-Ramaphosa")
+    services.record_report_stay(db.session, event, Participant(name="iPhone de Kgosi", user_id="55"),
+                                meeting_uuid="u1", joined_at=t(0), left_at=t(45))
+    services.recompute_event(db.session, event, now=t(100), final=True)
+    walk_in = db.session.scalar(sa.select(WalkIn))
+    assert walk_in.attended_minutes == 45
+    match_walk_in(db.session, event, walk_in, registration, now=t(100))
+    # A later stay with the walk-in's identity is the registrant's, and a recompute keeps it so.
+    services.record_report_stay(db.session, event, Participant(name="iPhone de Kgosi", user_id="55"),
+                                meeting_uuid="u1", joined_at=t(50), left_at=t(60))
+    services.recompute_event(db.session, event, now=t(120), final=True)
+    assert (walk_in.attended_minutes, walk_in.first_joined_at) == (0, None)
+    assert (registration.attended, registration.attended_minutes) == (True, 55)
+
+
+def test_the_share_of_a_one_minute_panel_is_known_and_a_panel_without_duration_has_none(make_event,
+                                                                                        make_registration, db):
+    one_minute = make_event(starts_at=t(0), ends_at=t(1))
+    came, _ = make_registration(one_minute, attended=True, attended_minutes=1)
+    assert services.attendance_share(came) == 1.0
+    instant = make_event(starts_at=t(0), ends_at=t(0) + timedelta(seconds=30))
+    present, _ = make_registration(instant, attended=True, attended_minutes=0)
+    assert services.attendance_share(present) is None
