@@ -4,6 +4,7 @@
     .venv/bin/python scripts/mutation.py calendar zoom-client --max-children 1
     .venv/bin/python scripts/mutation.py --list          # the modules, their files and tests
     .venv/bin/python scripts/mutation.py --survivors calendar   # the diff of each surviving mutant
+    .venv/bin/python scripts/mutation.py --recheck calendar     # only the last run's survivors, with today's tests
 
 Each module runs in its own folder, .mutation/<module>/: a pyproject.toml made of the project's
 (with its [tool.mutmut] table) plus `only_mutate` (the module's files) and the module's tests as
@@ -96,6 +97,19 @@ def prepare(name: str, *, fresh: bool) -> Path:
     return folder
 
 
+def refresh_unmutated_sources(folder: Path, mutated: list[str]) -> None:
+    """Bring mutants/panel_app's unmutated files up to date with the project (mutmut copies the
+    source tree only once, so a later change elsewhere in the app would not reach a recheck)."""
+    for source in (ROOT / "panel_app").rglob("*.py"):
+        relative = source.relative_to(ROOT)
+        if str(relative) in mutated:
+            continue
+        target = folder / "mutants" / relative
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
 def mutmut(folder: Path, *args: str, capture: bool = False, log: Path | None = None) -> subprocess.CompletedProcess:
     executable = Path(sys.executable).with_name("mutmut")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -107,11 +121,21 @@ def mutmut(folder: Path, *args: str, capture: bool = False, log: Path | None = N
                           env=env)
 
 
-def run(name: str, *, max_children: int, fresh: bool) -> dict:
-    folder = prepare(name, fresh=fresh)
+def run(name: str, *, max_children: int, fresh: bool, recheck: bool = False) -> dict:
+    previous = WORK / name / "result.json"
+    if recheck and not previous.exists():
+        raise SystemExit(f"{name}: no earlier run to recheck (run it first)")
+    folder = prepare(name, fresh=fresh and not recheck)
     started = time.monotonic()
     print(f"{name}: mutating {' '.join(MODULES[name][0])} (log: {folder / 'run.log'})", flush=True)
-    mutmut(folder, "run", "--max-children", str(max_children), log=folder / "run.log")
+    # A recheck runs only the mutants that survived last time, with the tests as they are now
+    # (mutmut copies the tests again and collects the new tests' coverage first); the other
+    # mutants keep their result. It is valid while the mutated files are unchanged: mutmut
+    # regenerates the mutants of a changed file, whose earlier results then no longer apply.
+    names = json.loads(previous.read_text())["survivors"] if recheck else []
+    if recheck:
+        refresh_unmutated_sources(folder, MODULES[name][0])
+    mutmut(folder, "run", "--max-children", str(max_children), *names, log=folder / "run.log")
     mutmut(folder, "export-cicd-stats", capture=True)
     stats_file = folder / "mutants" / "mutmut-cicd-stats.json"
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
@@ -143,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--keep", action="store_true", help="reuse the previous run's results where mutmut can")
+    parser.add_argument("--recheck", action="store_true",
+                        help="rerun only the previous run's surviving mutants (after new tests; files unchanged)")
     parser.add_argument("--list", action="store_true", help="print the modules, their files and tests")
     parser.add_argument("--survivors", action="store_true",
                         help="print the diff of every surviving mutant of the last run of each module given")
@@ -159,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, (files, tests) in MODULES.items():
             print(f"{name}: {' '.join(files)}  <-  {' '.join(tests)}")
         return 0
-    results = [run(name, max_children=args.max_children, fresh=not args.keep) for name in args.modules or MODULES]
+    results = [run(name, max_children=args.max_children, fresh=not args.keep, recheck=args.recheck)
+               for name in args.modules or MODULES]
     print("\nmodule          killed/total          (details and surviving mutants: .mutation/<module>/result.json)")
     for result in results:
         print(score_line(result))
