@@ -110,9 +110,24 @@ def refresh_unmutated_sources(folder: Path, mutated: list[str]) -> None:
             shutil.copy2(source, target)
 
 
+def sqlite_template(folder: Path) -> Path:
+    """The schema, migrated once by the unmutated code, for every mutant's test session to copy
+    (tests/conftest.py reads TEST_SQLITE_TEMPLATE): migrating anew would cost each mutant more
+    than its tests. The migrations themselves are tested by the normal suite."""
+    template = folder / "schema.sqlite3"
+    # sqlite3's backup API, so pages still in the write-ahead log are included.
+    script = ("import sys, tempfile, pathlib, sqlite3; sys.path.insert(0, sys.argv[1]);"
+              "from tests.apps import build_app; d = pathlib.Path(tempfile.mkdtemp()); build_app(d);"
+              "source, target = sqlite3.connect(d / 'db.sqlite3'), sqlite3.connect(sys.argv[2]);"
+              "source.backup(target); target.execute('PRAGMA journal_mode=DELETE'); target.close()")
+    subprocess.run([sys.executable, "-c", script, str(ROOT), str(template)], check=True, cwd=ROOT,
+                   capture_output=True)
+    return template
+
+
 def mutmut(folder: Path, *args: str, capture: bool = False, log: Path | None = None) -> subprocess.CompletedProcess:
     executable = Path(sys.executable).with_name("mutmut")
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TEST_SQLITE_TEMPLATE=str(folder / "schema.sqlite3"))
     if log is not None:
         with log.open("w") as out:
             return subprocess.run([str(executable), *args], cwd=folder, text=True, check=False, stdout=out,
@@ -135,6 +150,7 @@ def run(name: str, *, max_children: int, fresh: bool, recheck: bool = False) -> 
     names = json.loads(previous.read_text())["survivors"] if recheck else []
     if recheck:
         refresh_unmutated_sources(folder, MODULES[name][0])
+    sqlite_template(folder)
     mutmut(folder, "run", "--max-children", str(max_children), *names, log=folder / "run.log")
     mutmut(folder, "export-cicd-stats", capture=True)
     stats_file = folder / "mutants" / "mutmut-cicd-stats.json"

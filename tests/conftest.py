@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,12 @@ from tests.clients import new_browser
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def _sqlite_template() -> str | None:
+    """A migrated SQLite file to copy instead of migrating (set by scripts/mutation.py, where
+    each mutant starts a fresh test session and the migrations would dominate its time)."""
+    return os.environ.get("TEST_SQLITE_TEMPLATE") or None
+
+
 def _postgres_admin_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
@@ -33,7 +40,10 @@ def _postgres_admin_url() -> str | None:
 def database_url(request, tmp_path_factory) -> Iterator[str]:
     """A fresh, empty database for the test session on each backend."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+        path = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        if _sqlite_template():
+            shutil.copyfile(_sqlite_template(), path)
+        yield f"sqlite:///{path}"
         return
     admin_url = _postgres_admin_url()
     if not admin_url:
@@ -57,7 +67,8 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     """The app, built once per backend, with the schema created by the migrations."""
-    application = build_app(tmp_path_factory.mktemp("instance"), database_url)
+    migrated = database_url.startswith("sqlite") and _sqlite_template() is not None
+    application = build_app(tmp_path_factory.mktemp("instance"), database_url, migrate=not migrated)
     yield application
     with application.app_context():
         _db.engine.dispose()
