@@ -20,6 +20,7 @@ Not run by CI (.ci/run): the whole set takes tens of minutes on two cores.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -125,6 +126,25 @@ def sqlite_template(folder: Path) -> Path:
     return template
 
 
+def keep_results_for_a_wider_selection(folder: Path, tests: list[str]) -> None:
+    """Let a recheck keep the earlier verdicts when the module's test selection has grown.
+
+    mutmut forgets every result when the selection changes (a narrower one could un-kill a
+    mutant). New tests only ever add kills, so for a recheck the recorded selection is set to
+    the current one: mutmut then keeps the kills, collects the new tests' coverage ("new tests
+    found") and reruns the survivors with them. The hash is mutmut 3.8's
+    (`Config.config_fingerprint`, group "test_selection").
+    """
+    stats_file = folder / "mutants" / "mutmut-stats.json"
+    if not stats_file.exists():
+        return
+    stats = json.loads(stats_file.read_text())
+    fingerprint = stats.get("config_fingerprint") or {}
+    fingerprint["test_selection"] = hashlib.sha256(repr(tuple(tests)).encode()).hexdigest()[:12]
+    stats["config_fingerprint"] = fingerprint
+    stats_file.write_text(json.dumps(stats))
+
+
 def mutmut(folder: Path, *args: str, capture: bool = False, log: Path | None = None) -> subprocess.CompletedProcess:
     executable = Path(sys.executable).with_name("mutmut")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TEST_SQLITE_TEMPLATE=str(folder / "schema.sqlite3"))
@@ -150,6 +170,7 @@ def run(name: str, *, max_children: int, fresh: bool, recheck: bool = False) -> 
     names = json.loads(previous.read_text())["survivors"] if recheck else []
     if recheck:
         refresh_unmutated_sources(folder, MODULES[name][0])
+        keep_results_for_a_wider_selection(folder, MODULES[name][1])
     sqlite_template(folder)
     mutmut(folder, "run", "--max-children", str(max_children), *names, log=folder / "run.log")
     mutmut(folder, "export-cicd-stats", capture=True)
