@@ -17,6 +17,8 @@ from panel_app.attendance.importer import FIRST_DELAY
 from panel_app.extensions import db
 from panel_app.models import Registration, RegistrationStatus, SyncState, utcnow
 from panel_app.models.attendance import AttendanceImport, AttendanceSession, WalkIn, ZoomMeetingInstance
+from panel_app.registration import services as registration_services
+from panel_app.zoom.jobs import reconcile_zoom_job
 from tests.zoom.conftest import MEETING_ID
 from tests.zoom.helpers import participant, participant_event, register, reload, zoom_time
 from tests.zoom.test_webhooks import hook_url  # noqa: F401 - the shared fixture
@@ -243,3 +245,66 @@ def test_a_registration_whose_zoom_id_was_lost_is_found_by_email_and_learns_it(s
     untouched = reload(same_person_elsewhere.id)
     assert untouched.status == RegistrationStatus.CONFIRMED and untouched.zoom_registrant_id is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 4
+
+
+def test_an_approval_in_zoom_of_someone_we_never_heard_of_imports_them(sim, hook_url, zoom_event, zoom_client,  # noqa: F811
+                                                                        drain_jobs):
+    sim.meetings[MEETING_ID].approval = "manual"
+    event = zoom_event(approval_mode="manual")
+    # Registered on Zoom directly; Zoom gave up delivering registration_created, then the host approved.
+    zoom_client.add_registrant("meetings", MEETING_ID, {
+        "email": "Amina.Diallo@Assemblee.sn", "first_name": "Amina", "last_name": "Diallo", "country": "SN",
+        "custom_questions": [{"title": "Interpretation language", "value": "fr"}]})
+    [person] = sim.registrants(MEETING_ID)
+    person.status = "approved"
+    sim.send_webhook(hook_url, "meeting.registration_approved", sim.registrant_payload(MEETING_ID, person))
+    drain_jobs()
+    imported = db.session.scalar(sa.select(Registration).where(Registration.event_id == event.id))
+    assert imported.email_normalized == "amina.diallo@assemblee.sn" and imported.zoom_registrant_id == person.id
+    assert imported.status == RegistrationStatus.CONFIRMED and imported.zoom_join_url == person.join_url
+
+
+def test_an_approval_in_zoom_approves_a_pending_registration_and_keeps_its_join_link(sim, hook_url, zoom_event,  # noqa: F811
+                                                                                     drain_jobs):
+    sim.meetings[MEETING_ID].approval = "manual"
+    event = zoom_event(approval_mode="manual")
+    others = [register(event, 0), register(event, 1)]
+    nguyen = register(event, 4)
+    drain_jobs()
+    assert reload(nguyen.id).status == RegistrationStatus.PENDING
+    person = next(p for p in sim.registrants(MEETING_ID) if p.email.casefold() == nguyen.email_normalized)
+    person.status = "approved"  # the host approved in Zoom's interface
+    payload = sim.registrant_payload(MEETING_ID, person)
+    del payload["object"]["registrant"]["status"]  # registration_approved's registrant carries no status
+    approved_at = utcnow().replace(microsecond=0) + timedelta(seconds=5)
+    sim.send_webhook(hook_url, "meeting.registration_approved", payload, event_ts=int(approved_at.timestamp() * 1000))
+    drain_jobs()
+    fresh = reload(nguyen.id)
+    assert fresh.status == RegistrationStatus.CONFIRMED and fresh.zoom_synced_status == "approved"
+    assert fresh.zoom_join_url == person.join_url and fresh.zoom_changed_at == approved_at
+    assert fresh.zoom_state == SyncState.DONE and sim.status_updates == []  # nothing pushed back
+    assert [reload(r.id).status for r in others] == [RegistrationStatus.PENDING] * 2
+
+
+def test_zoom_approving_someone_cancelled_here_is_undone_in_zoom(sim, hook_url, zoom_event, drain_jobs):  # noqa: F811
+    event = zoom_event()
+    amina = register(event, 2)
+    drain_jobs()
+    registration_services.cancel(db.session, reload(amina.id), now=utcnow())
+    db.session.commit()
+    drain_jobs()  # Zoom denies her
+    [person] = sim.registrants(MEETING_ID)
+    assert person.status == "denied"
+    updates = list(sim.status_updates)
+    person.status = "approved"  # someone re-approved her in Zoom's interface by mistake
+    sim.send_webhook(hook_url, "meeting.registration_approved", sim.registrant_payload(MEETING_ID, person),
+                     event_ts=int((utcnow() + timedelta(seconds=5)).timestamp() * 1000))
+    drain_jobs()
+    fresh = reload(amina.id)
+    assert fresh.status == RegistrationStatus.CANCELLED  # our record wins...
+    assert fresh.zoom_state == SyncState.PENDING and fresh.zoom_synced_status == "approved"
+    assert reconcile_zoom_job() == 1  # the minute's sweep queues the Zoom call
+    drain_jobs()
+    fresh = reload(amina.id)
+    assert person.status == "denied" and sim.status_updates[len(updates):] == [(MEETING_ID, "cancel", [person.id])]
+    assert fresh.zoom_state == SyncState.DONE and fresh.zoom_synced_status == "denied"  # ...and Zoom follows

@@ -138,6 +138,9 @@ def test_an_unusable_event_ts_gives_no_instant(value):
 
 def test_event_ts_is_read_as_milliseconds():
     assert event_time({"event_ts": 1764547200123}) == datetime(2025, 12, 1, 0, 0, 0, 123000, tzinfo=UTC)
+    assert event_time({"event_ts": 1764547200123.0}) == datetime(2025, 12, 1, 0, 0, 0, 123000, tzinfo=UTC)
+    assert event_time({"event_ts": 1}) == datetime(1970, 1, 1, 0, 0, 0, 1000, tzinfo=UTC)  # any positive instant
+    assert event_time({"event_ts": 10**14 - 1}) is not None
 
 
 # -- the limit on failed verifications --------------------------------------------------------
