@@ -17,11 +17,12 @@ from panel_app.attendance.importer import FIRST_DELAY
 from panel_app.extensions import db
 from panel_app.models import Registration, RegistrationStatus, SyncState, utcnow
 from panel_app.models.attendance import AttendanceImport, AttendanceSession, WalkIn, ZoomMeetingInstance
+from panel_app.models.zoom import ZoomWebhookDelivery
 from panel_app.registration import services as registration_services
 from panel_app.zoom.jobs import reconcile_zoom_job
 from tests.zoom.conftest import MEETING_ID
 from tests.zoom.helpers import participant, participant_event, register, reload, zoom_time
-from tests.zoom.test_webhooks import hook_url  # noqa: F401 - the shared fixture
+from tests.zoom.test_webhooks import hook_url, status_log  # noqa: F401 - hook_url: the shared fixture
 
 JOINED, LEFT = "meeting.participant_joined", "meeting.participant_left"
 
@@ -283,6 +284,7 @@ def test_an_approval_in_zoom_approves_a_pending_registration_and_keeps_its_join_
     assert fresh.status == RegistrationStatus.CONFIRMED and fresh.zoom_synced_status == "approved"
     assert fresh.zoom_join_url == person.join_url and fresh.zoom_changed_at == approved_at
     assert fresh.zoom_state == SyncState.DONE and sim.status_updates == []  # nothing pushed back
+    assert status_log(nguyen.id)[-1] == ("zoom", "pending", "confirmed")
     assert [reload(r.id).status for r in others] == [RegistrationStatus.PENDING] * 2
 
 
@@ -308,3 +310,35 @@ def test_zoom_approving_someone_cancelled_here_is_undone_in_zoom(sim, hook_url, 
     fresh = reload(amina.id)
     assert person.status == "denied" and sim.status_updates[len(updates):] == [(MEETING_ID, "cancel", [person.id])]
     assert fresh.zoom_state == SyncState.DONE and fresh.zoom_synced_status == "denied"  # ...and Zoom follows
+
+
+def test_a_cancellation_in_zoom_is_audited_as_zooms_and_costs_no_call_to_zoom(sim, hook_url, zoom_event,  # noqa: F811
+                                                                               drain_jobs, caplog):
+    import time
+
+    event = zoom_event(capacity=1)
+    jean = register(event, 1)
+    zoe = register(event, 5)  # waiting list
+    drain_jobs()
+    person = next(p for p in sim.registrants(MEETING_ID) if p.email.casefold() == jean.email_normalized)
+    changed_at = reload(jean.id).zoom_changed_at
+    person.status = "denied"
+    caplog.set_level(logging.INFO, logger="panel_app.zoom.webhook_events")
+    # A stale notice first (older than our own add): ignored, said so, and not retried.
+    sim.send_webhook(hook_url, "meeting.registration_cancelled", sim.registrant_payload(MEETING_ID, person),
+                     event_ts=int(changed_at.timestamp() * 1000) - 60_000)
+    drain_jobs()
+    assert reload(jean.id).status == RegistrationStatus.CONFIRMED
+    assert (f"zoom registration_cancelled for registration {jean.id} ignored: not newer than {changed_at}"
+            in [r.getMessage() for r in caplog.records])
+    assert all(d.processed_at is not None and d.last_error is None
+               for d in db.session.scalars(sa.select(ZoomWebhookDelivery)))
+    since = time.monotonic()
+    sim.send_webhook(hook_url, "meeting.registration_cancelled", sim.registrant_payload(MEETING_ID, person))
+    drain_jobs()  # Jean-Baptiste cancelled in Zoom: Zoë gets the seat, and only she is added to Zoom
+    fresh = reload(jean.id)
+    assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_state == SyncState.DONE
+    assert status_log(jean.id)[-1] == ("zoom", "confirmed", "cancelled")
+    assert status_log(zoe.id)[-1] == ("zoom", "waitlisted", "confirmed")
+    assert [(method, path.rsplit("/", 1)[-1]) for _, method, path, _ in sim.api_requests(since)] == [
+        ("POST", "registrants"), ("GET", reload(zoe.id).zoom_registrant_id)]

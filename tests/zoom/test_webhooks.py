@@ -31,6 +31,16 @@ def live_event(zoom_event):
     return zoom_event(starts_at=start, ends_at=start + timedelta(minutes=90))
 
 
+def status_log(registration_id: int) -> list[tuple[str, str, str]]:
+    """The audit log's status changes of a registration: (actor, from, to)."""
+    from panel_app.models.audit import AuditEntry
+
+    db.session.expire_all()
+    return [(e.actor, e.details["from"], e.details["to"]) for e in db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "registration.status",
+                                    AuditEntry.registration_id == registration_id).order_by(AuditEntry.id))]
+
+
 def deliveries() -> int:
     db.session.expire_all()
     return db.session.scalar(sa.select(sa.func.count()).select_from(ZoomWebhookDelivery))
@@ -241,6 +251,7 @@ def test_cancellation_in_zoom_cancels_here_without_echoing_back(sim, hook_url, z
     assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE
     assert sim.status_updates == []
+    assert status_log(registration.id)[-1] == ("zoom", "confirmed", "cancelled")
 
 
 @pytest.mark.parametrize("our_status", ["pending", "waitlisted"])
@@ -264,6 +275,7 @@ def test_zoom_cancelling_a_pending_or_waitlisted_registrant_cancels_here(sim, ho
     drain_jobs()
     fresh = reload(registration.id)
     assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_state == SyncState.DONE
+    assert status_log(registration.id)[-1] == ("zoom", our_status, "cancelled")
 
 
 def test_registration_denied_in_zoom_declines_a_pending_registration(sim, hook_url, zoom_event, drain_jobs):
@@ -278,6 +290,7 @@ def test_registration_denied_in_zoom_declines_a_pending_registration(sim, hook_u
     fresh = reload(registration.id)
     assert fresh.status == RegistrationStatus.DECLINED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE and sim.status_updates == []
+    assert status_log(registration.id)[-1] == ("zoom", "pending", "declined")
 
 
 def test_registration_denied_in_zoom_cancels_a_confirmed_registration_and_frees_the_seat(sim, hook_url, zoom_event,
@@ -295,6 +308,8 @@ def test_registration_denied_in_zoom_cancels_a_confirmed_registration_and_frees_
     assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE
     assert reload(waiting.id).status == RegistrationStatus.CONFIRMED  # the seat went to the waiting list
+    assert status_log(registration.id)[-1] == ("zoom", "confirmed", "cancelled")
+    assert status_log(waiting.id)[-1] == ("zoom", "waitlisted", "confirmed")
 
 
 def test_zooms_late_echoes_of_our_own_changes_never_undo_them(sim, hook_url, zoom_event, drain_jobs):
