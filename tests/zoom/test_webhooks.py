@@ -285,11 +285,13 @@ def test_registration_denied_in_zoom_declines_a_pending_registration(sim, hook_u
     drain_jobs()
     [person] = sim.registrants(MEETING_ID)
     person.status = "denied"
+    since = time.monotonic()
     sim.send_webhook(hook_url, "meeting.registration_denied", registrant_notice(sim, person))
     drain_jobs()
     fresh = reload(registration.id)
     assert fresh.status == RegistrationStatus.DECLINED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE and sim.status_updates == []
+    assert sim.api_requests(since) == []  # Zoom's notice said it all: no call to read it back
     assert status_log(registration.id)[-1] == ("zoom", "pending", "declined")
 
 
