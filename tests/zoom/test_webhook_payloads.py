@@ -20,7 +20,7 @@ from panel_app.models.attendance import AttendanceImport, AttendanceSession, Wal
 from panel_app.models.zoom import ZoomWebhookDelivery
 from panel_app.registration import services as registration_services
 from panel_app.zoom.jobs import reconcile_zoom_job
-from tests.zoom.conftest import MEETING_ID
+from tests.zoom.conftest import MEETING_ID, WEBINAR_ID
 from tests.zoom.helpers import participant, participant_event, register, reload, zoom_time
 from tests.zoom.test_webhooks import hook_url, status_log  # noqa: F401 - hook_url: the shared fixture
 
@@ -342,3 +342,43 @@ def test_a_cancellation_in_zoom_is_audited_as_zooms_and_costs_no_call_to_zoom(si
     assert status_log(zoe.id)[-1] == ("zoom", "waitlisted", "confirmed")
     assert [(method, path.rsplit("/", 1)[-1]) for _, method, path, _ in sim.api_requests(since)] == [
         ("POST", "registrants"), ("GET", reload(zoe.id).zoom_registrant_id)]
+
+
+# -- which event a notification is about ------------------------------------------------------
+
+def test_webinar_notifications_go_to_the_webinars_event_and_unknown_ids_are_logged(sim, hook_url, zoom_event,  # noqa: F811
+                                                                                    drain_jobs, make_registration,
+                                                                                    caplog):
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=30)
+    webinar = zoom_event(zoom_meeting_id=None, zoom_webinar_id=WEBINAR_ID, starts_at=start,
+                         ends_at=start + timedelta(hours=2))
+    panelist, _ = make_registration(webinar, zoom_registrant_id="reg-web", zoom_state=SyncState.DONE)
+    caplog.set_level(logging.INFO, logger="panel_app.zoom.webhook_events")
+    person = participant(registrant_id="reg-web", at=start + timedelta(minutes=2))
+    payload = participant_event(sim, WEBINAR_ID, "web-1==", start, person)
+    sim.send_webhook(hook_url, "webinar.participant_joined", payload)
+    sim.send_webhook(hook_url, "meeting.participant_joined", payload)  # a meeting with that id: none of ours
+    unknown = participant_event(sim, MEETING_ID, "m-1==", start, participant(email="x@y.example", at=start))
+    unknown["object"]["id"] = "8" * 60  # no event has it (and an id is never that long)
+    sim.send_webhook(hook_url, "meeting.participant_joined", unknown)
+    assert drain_jobs() == 3
+    assert reload(panelist.id).first_joined_at == start + timedelta(minutes=2)
+    assert [s.registration_id for s in stays()] == [panelist.id] and walk_ins() == []
+    logged = [r.getMessage() for r in caplog.records if r.name == "panel_app.zoom.webhook_events"]
+    assert logged == [f"zoom meeting.participant_joined for unknown meeting {WEBINAR_ID} ignored",
+                      f"zoom meeting.participant_joined for unknown meeting {'8' * 40} ignored"]
+
+
+def test_of_two_panels_on_one_id_the_same_day_a_session_goes_to_the_later_one_it_fits(sim, hook_url, zoom_event,  # noqa: F811
+                                                                                      drain_jobs, make_registration):
+    now = utcnow().replace(microsecond=0)
+    morning = zoom_event(starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=2))
+    afternoon = zoom_event(starts_at=now - timedelta(minutes=30), ends_at=now + timedelta(minutes=30))
+    early, _ = make_registration(morning, email="amina@assemblee.sn", email_normalized="amina@assemblee.sn")
+    late, _ = make_registration(afternoon, email="amina@assemblee.sn", email_normalized="amina@assemblee.sn")
+    # The afternoon session opened 75 minutes early: inside both panels' windows.
+    opened = afternoon.starts_at - timedelta(minutes=75)
+    send(sim, hook_url, JOINED, "pm==", opened,
+         participant(email="amina@assemblee.sn", at=opened + timedelta(minutes=1)))
+    assert drain_jobs() == 1
+    assert reload(late.id).attended is True and reload(early.id).attended is None
