@@ -382,3 +382,20 @@ def test_of_two_panels_on_one_id_the_same_day_a_session_goes_to_the_later_one_it
          participant(email="amina@assemblee.sn", at=opened + timedelta(minutes=1)))
     assert drain_jobs() == 1
     assert reload(late.id).attended is True and reload(early.id).attended is None
+
+
+def test_fields_zoom_leaves_out_for_guests_do_not_merge_them(sim, hook_url, zoom_event, drain_jobs):  # noqa: F811
+    """Zoom's reference: `registrant_id` "only returns if the participant registered", `email` only when known;
+    for guests from outside the host's account `id` and `participant_user_id` are left out too."""
+    event = running_event(zoom_event)
+    start = event.starts_at
+    for n, (name, joined, left) in enumerate([("Invitado de Bolivia", 5, 25), ("Gast aus Wien", 10, 50)]):
+        for minutes, leave in ((joined, False), (left, True)):
+            person = participant(name=name, at=start + timedelta(minutes=minutes), leave=leave,
+                                 participant_uuid=f"pu-guest-{n}")
+            for absent in ("registrant_id", "email", "id", "participant_user_id"):
+                del person[absent]
+            send(sim, hook_url, LEFT if leave else JOINED, "inst-g==", start, person)
+    assert drain_jobs() == 4
+    assert walk_ins() == [("Gast aus Wien", 40), ("Invitado de Bolivia", 20)]
+    assert [(s.name, s.email, s.registrant_id) for s in stays()][:2] == [("Invitado de Bolivia", "", None)] * 2
