@@ -399,3 +399,20 @@ def test_fields_zoom_leaves_out_for_guests_do_not_merge_them(sim, hook_url, zoom
     assert drain_jobs() == 4
     assert walk_ins() == [("Gast aus Wien", 40), ("Invitado de Bolivia", 20)]
     assert [(s.name, s.email, s.registrant_id) for s in stays()][:2] == [("Invitado de Bolivia", "", None)] * 2
+
+
+def test_a_notice_on_a_meeting_id_a_panel_no_longer_uses_leaves_that_panels_registrations_alone(
+        sim, hook_url, zoom_event, make_registration, drain_jobs):  # noqa: F811
+    moved = zoom_event()  # registered on MEETING_ID, then moved to a new meeting by the organiser
+    kept, _ = make_registration(moved, zoom_registrant_id="Tq7hRk2sQxWcB1m9uV4nAa", zoom_state=SyncState.DONE,
+                                zoom_synced_status="approved", email="søren@ft.example",
+                                email_normalized="søren@ft.example")
+    moved.zoom_meeting_id = "89012345678"
+    db.session.commit()
+    zoom_event()  # the next panel on MEETING_ID
+    obj = sim.meeting_object(MEETING_ID, f"sim{MEETING_ID}==")
+    obj["registrant"] = {"id": "Tq7hRk2sQxWcB1m9uV4nAa", "email": "søren@ft.example", "first_name": "Søren",
+                         "last_name": "Kierkegaard-Åberg", "status": "denied"}
+    sim.send_webhook(hook_url, "meeting.registration_cancelled", {"account_id": sim.account_id, "object": obj})
+    assert drain_jobs() == 1
+    assert reload(kept.id).status == RegistrationStatus.CONFIRMED and reload(kept.id).zoom_synced_status == "approved"
