@@ -390,9 +390,10 @@ def test_unknown_fields_and_missing_keys_never_crash_processing(sim, hook_url, l
     odd = [{"object": {"id": MEETING_ID, "participant": "not an object"}},
            {"object": {"id": MEETING_ID, "uuid": 42, "participant": {"join_time": 7, "registrant_id": ["x"]}}},
            {"object": {"id": MEETING_ID, "registrant": {"id": None}}, "surprise": {"new": "field"}},
+           {"object": {"id": MEETING_ID, "registrant": "not an object"}},
            {"object": None}, {}]
     for n, payload in enumerate(odd):
-        name = "meeting.registration_created" if n == 2 else "meeting.participant_joined"
+        name = "meeting.registration_created" if n in (2, 3) else "meeting.participant_joined"
         assert sim.send_webhook(hook_url, name, payload).status_code == 200
     drain_jobs()
     db.session.expire_all()
