@@ -57,6 +57,7 @@ def test_a_correctly_signed_request_within_five_minutes_either_way_is_authentic(
     (SECRET, "1764547205", signed("1764547205", body=BODY + b" "), NOW, "bad signature"),
     (SECRET, "1764547205", signed("1764547205").removeprefix("v0="), NOW, "bad signature"),
     (SECRET, "1764547205", "v0=é" + signed("1764547205")[4:], NOW, "bad signature"),
+    (SECRET, "1764547205", "v0=\udc80" + signed("1764547205")[4:], NOW, "bad signature"),  # not even UTF-8
 ])
 def test_each_unauthentic_request_gets_its_own_reason(secret, timestamp, signature, now, reason):
     assert verify(secret, timestamp, signature, BODY, now) == reason
