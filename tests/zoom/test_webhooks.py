@@ -403,7 +403,7 @@ def test_unknown_fields_and_missing_keys_never_crash_processing(sim, hook_url, l
 
 def test_deliveries_whose_job_was_lost_are_processed_by_the_sweep(sim, hook_url, live_event, drain_jobs):
     from panel_app.queue import queue
-    from panel_app.zoom.jobs import sweep_webhooks_job
+    from panel_app.zoom.jobs import process_webhook_job, sweep_webhooks_job
 
     sim.send_webhook(hook_url, "meeting.participant_joined", joined_payload(sim, live_event, email="a@b.example"))
     queue.huey.flush()  # the job was lost
@@ -414,5 +414,11 @@ def test_deliveries_whose_job_was_lost_are_processed_by_the_sweep(sim, hook_url,
     assert sweep_webhooks_job() == 1
     drain_jobs()
     db.session.expire_all()
-    assert db.session.scalar(sa.select(ZoomWebhookDelivery)).processed_at is not None
+    done = db.session.scalar(sa.select(ZoomWebhookDelivery))
+    assert done.processed_at is not None and done.attempts == 1 and done.last_error is None
     assert db.session.scalar(sa.select(WalkIn.email)) == "a@b.example"
+    processed_at = done.processed_at
+    process_webhook_job(done.id)  # its own job turning up late after all: nothing runs twice
+    db.session.expire_all()
+    again = db.session.get(ZoomWebhookDelivery, done.id)
+    assert (again.attempts, again.processed_at) == (1, processed_at)
