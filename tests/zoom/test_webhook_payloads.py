@@ -416,3 +416,26 @@ def test_a_notice_on_a_meeting_id_a_panel_no_longer_uses_leaves_that_panels_regi
     sim.send_webhook(hook_url, "meeting.registration_cancelled", {"account_id": sim.account_id, "object": obj})
     assert drain_jobs() == 1
     assert reload(kept.id).status == RegistrationStatus.CONFIRMED and reload(kept.id).zoom_synced_status == "approved"
+
+
+def test_a_delivery_whose_processing_fails_is_rolled_back_and_kept_with_its_error(sim, hook_url, zoom_event,  # noqa: F811
+                                                                                 drain_jobs, caplog):
+    from panel_app.zoom.jobs import process_webhook_job
+
+    event = running_event(zoom_event)
+    payload = sim.ended_payload(MEETING_ID, "inst-z==", event.ends_at)
+    payload["object"]["start_time"] = zoom_time(event.starts_at)
+    payload["object"]["end_time"] = "9999-12-31T23:59:59Z"  # no report can be scheduled 15 minutes after that
+    sim.send_webhook(hook_url, "meeting.ended", payload)
+    caplog.set_level(logging.ERROR, logger="panel_app.zoom.webhook_events")
+    assert drain_jobs() == 1
+    db.session.expire_all()
+    delivery = db.session.scalar(sa.select(ZoomWebhookDelivery))
+    assert delivery.processed_at is None and delivery.attempts == 1
+    assert delivery.last_error == "OverflowError: date value out of range"
+    assert [r.getMessage() for r in caplog.records if r.name == "panel_app.zoom.webhook_events"] == [
+        f"zoom webhook delivery {delivery.id} failed"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ZoomMeetingInstance)) == 0  # rolled back
+    process_webhook_job(delivery.id)  # the sweep's retry fails the same way
+    db.session.expire_all()
+    assert (delivery.attempts, delivery.processed_at) == (2, None)
