@@ -31,6 +31,16 @@ def live_event(zoom_event):
     return zoom_event(starts_at=start, ends_at=start + timedelta(minutes=90))
 
 
+def status_log(registration_id: int) -> list[tuple[str, str, str]]:
+    """The audit log's status changes of a registration: (actor, from, to)."""
+    from panel_app.models.audit import AuditEntry
+
+    db.session.expire_all()
+    return [(e.actor, e.details["from"], e.details["to"]) for e in db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "registration.status",
+                                    AuditEntry.registration_id == registration_id).order_by(AuditEntry.id))]
+
+
 def deliveries() -> int:
     db.session.expire_all()
     return db.session.scalar(sa.select(sa.func.count()).select_from(ZoomWebhookDelivery))
@@ -241,6 +251,7 @@ def test_cancellation_in_zoom_cancels_here_without_echoing_back(sim, hook_url, z
     assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE
     assert sim.status_updates == []
+    assert status_log(registration.id)[-1] == ("zoom", "confirmed", "cancelled")
 
 
 @pytest.mark.parametrize("our_status", ["pending", "waitlisted"])
@@ -264,6 +275,7 @@ def test_zoom_cancelling_a_pending_or_waitlisted_registrant_cancels_here(sim, ho
     drain_jobs()
     fresh = reload(registration.id)
     assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_state == SyncState.DONE
+    assert status_log(registration.id)[-1] == ("zoom", our_status, "cancelled")
 
 
 def test_registration_denied_in_zoom_declines_a_pending_registration(sim, hook_url, zoom_event, drain_jobs):
@@ -273,11 +285,14 @@ def test_registration_denied_in_zoom_declines_a_pending_registration(sim, hook_u
     drain_jobs()
     [person] = sim.registrants(MEETING_ID)
     person.status = "denied"
+    since = time.monotonic()
     sim.send_webhook(hook_url, "meeting.registration_denied", registrant_notice(sim, person))
     drain_jobs()
     fresh = reload(registration.id)
     assert fresh.status == RegistrationStatus.DECLINED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE and sim.status_updates == []
+    assert sim.api_requests(since) == []  # Zoom's notice said it all: no call to read it back
+    assert status_log(registration.id)[-1] == ("zoom", "pending", "declined")
 
 
 def test_registration_denied_in_zoom_cancels_a_confirmed_registration_and_frees_the_seat(sim, hook_url, zoom_event,
@@ -295,6 +310,8 @@ def test_registration_denied_in_zoom_cancels_a_confirmed_registration_and_frees_
     assert fresh.status == RegistrationStatus.CANCELLED and fresh.zoom_synced_status == "denied"
     assert fresh.zoom_state == SyncState.DONE
     assert reload(waiting.id).status == RegistrationStatus.CONFIRMED  # the seat went to the waiting list
+    assert status_log(registration.id)[-1] == ("zoom", "confirmed", "cancelled")
+    assert status_log(waiting.id)[-1] == ("zoom", "waitlisted", "confirmed")
 
 
 def test_zooms_late_echoes_of_our_own_changes_never_undo_them(sim, hook_url, zoom_event, drain_jobs):
@@ -373,9 +390,10 @@ def test_unknown_fields_and_missing_keys_never_crash_processing(sim, hook_url, l
     odd = [{"object": {"id": MEETING_ID, "participant": "not an object"}},
            {"object": {"id": MEETING_ID, "uuid": 42, "participant": {"join_time": 7, "registrant_id": ["x"]}}},
            {"object": {"id": MEETING_ID, "registrant": {"id": None}}, "surprise": {"new": "field"}},
+           {"object": {"id": MEETING_ID, "registrant": "not an object"}},
            {"object": None}, {}]
     for n, payload in enumerate(odd):
-        name = "meeting.registration_created" if n == 2 else "meeting.participant_joined"
+        name = "meeting.registration_created" if n in (2, 3) else "meeting.participant_joined"
         assert sim.send_webhook(hook_url, name, payload).status_code == 200
     drain_jobs()
     db.session.expire_all()
@@ -385,7 +403,7 @@ def test_unknown_fields_and_missing_keys_never_crash_processing(sim, hook_url, l
 
 def test_deliveries_whose_job_was_lost_are_processed_by_the_sweep(sim, hook_url, live_event, drain_jobs):
     from panel_app.queue import queue
-    from panel_app.zoom.jobs import sweep_webhooks_job
+    from panel_app.zoom.jobs import process_webhook_job, sweep_webhooks_job
 
     sim.send_webhook(hook_url, "meeting.participant_joined", joined_payload(sim, live_event, email="a@b.example"))
     queue.huey.flush()  # the job was lost
@@ -396,5 +414,11 @@ def test_deliveries_whose_job_was_lost_are_processed_by_the_sweep(sim, hook_url,
     assert sweep_webhooks_job() == 1
     drain_jobs()
     db.session.expire_all()
-    assert db.session.scalar(sa.select(ZoomWebhookDelivery)).processed_at is not None
+    done = db.session.scalar(sa.select(ZoomWebhookDelivery))
+    assert done.processed_at is not None and done.attempts == 1 and done.last_error is None
     assert db.session.scalar(sa.select(WalkIn.email)) == "a@b.example"
+    processed_at = done.processed_at
+    process_webhook_job(done.id)  # its own job turning up late after all: nothing runs twice
+    db.session.expire_all()
+    again = db.session.get(ZoomWebhookDelivery, done.id)
+    assert (again.attempts, again.processed_at) == (1, processed_at)
