@@ -99,6 +99,13 @@ def prepare(name: str, *, fresh: bool) -> Path:
     return folder
 
 
+def unkilled(folder: Path) -> list[str]:
+    """Names of the mutants of the last run in `folder` that no test killed yet."""
+    listing = mutmut(folder, "results", "--all", "true", capture=True).stdout
+    return sorted(line.strip().split(":")[0] for line in listing.splitlines()
+                  if ":" in line and line.rsplit(":", 1)[1].strip() not in ("killed", "timeout"))
+
+
 def refresh_unmutated_sources(folder: Path, mutated: list[str]) -> None:
     """Bring mutants/panel_app's unmutated files up to date with the project (mutmut copies the
     source tree only once, so a later change elsewhere in the app would not reach a recheck)."""
@@ -158,17 +165,17 @@ def mutmut(folder: Path, *args: str, capture: bool = False, log: Path | None = N
 
 
 def run(name: str, *, max_children: int, fresh: bool, recheck: bool = False) -> dict:
-    previous = WORK / name / "result.json"
-    if recheck and not previous.exists():
+    if recheck and not (WORK / name / "mutants" / "mutmut-stats.json").exists():
         raise SystemExit(f"{name}: no earlier run to recheck (run it first)")
     folder = prepare(name, fresh=fresh and not recheck)
     started = time.monotonic()
     print(f"{name}: mutating {' '.join(MODULES[name][0])} (log: {folder / 'run.log'})", flush=True)
-    # A recheck runs only the mutants that survived last time, with the tests as they are now
-    # (mutmut copies the tests again and collects the new tests' coverage first); the other
-    # mutants keep their result. It is valid while the mutated files are unchanged: mutmut
-    # regenerates the mutants of a changed file, whose earlier results then no longer apply.
-    names = json.loads(previous.read_text())["survivors"] if recheck else []
+    # A recheck runs only the mutants the last run did not kill (survived, not tested, or not
+    # reached because that run was interrupted), with the tests as they are now (mutmut copies
+    # the tests again and collects the new tests' coverage first); killed mutants keep their
+    # result. It is valid while the mutated files are unchanged: mutmut regenerates the
+    # mutants of a changed file, whose earlier results then no longer apply.
+    names = unkilled(folder) if recheck else []
     if recheck:
         refresh_unmutated_sources(folder, MODULES[name][0])
         keep_results_for_a_wider_selection(folder, MODULES[name][1])
@@ -206,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--keep", action="store_true", help="reuse the previous run's results where mutmut can")
     parser.add_argument("--recheck", action="store_true",
-                        help="rerun only the previous run's surviving mutants (after new tests; files unchanged)")
+                        help="rerun only what the last run did not kill, with the current tests (files unchanged)")
     parser.add_argument("--list", action="store_true", help="print the modules, their files and tests")
     parser.add_argument("--survivors", action="store_true",
                         help="print the diff of every surviving mutant of the last run of each module given")
