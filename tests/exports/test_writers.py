@@ -187,7 +187,10 @@ def test_xlsx_leaves_missing_values_empty_and_writes_numbers_in_text_columns_as_
 def test_xlsx_header_is_bold_and_underlined_and_dates_read_as_dates(tmp_path):
     path = xlsx_temp_file(COLUMNS, rows(3), zone=ZONE)
     try:
+        # A file left behind by a crash says what it is.
+        assert os.path.basename(path).startswith("panel-export-") and path.endswith(".xlsx")
         sheet = openpyxl.load_workbook(path).active
+        assert sheet.title == "Registrations"
         for cell in sheet[1]:
             assert cell.font.b is True and cell.border.bottom.style == "thin"
         assert sheet["A2"].font.b is not True
@@ -218,12 +221,12 @@ def test_xlsx_further_sheets_follow_with_their_own_columns_and_local_times(tmp_p
     path = str(tmp_path / "two.xlsx")
     walk_ins = [Column("Name shown in Zoom", lambda w: w[0]), Column("First joined", lambda w: w[1], "datetime")]
     writers.write_xlsx(path, COLUMNS, rows(1), zone=ZONE, sheet_name="Inscriptions",
-                       more=[("'Walk-ins: eXtra [X]'", walk_ins,
+                       more=[("'Walk-ins: [annex] X'", walk_ins,
                               [("=cmd", datetime(2026, 7, 1, 6, 30, tzinfo=UTC)), ("Zoë", None)])])
     book = openpyxl.load_workbook(path)
     # Excel forbids []:*?/\ in sheet names and an apostrophe at either end.
-    assert book.sheetnames == ["Inscriptions", "Walk-ins_ eXtra _X_"]
-    sheet = book["Walk-ins_ eXtra _X_"]
+    assert book.sheetnames == ["Inscriptions", "Walk-ins_ _annex_ X"]
+    sheet = book["Walk-ins_ _annex_ X"]
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
         ["Name shown in Zoom", "First joined"], ["'=cmd", datetime(2026, 7, 1, 8, 30)], ["Zoë", None]]
     assert sheet.auto_filter.ref == "A1:B3" and sheet.freeze_panes == "A2"
