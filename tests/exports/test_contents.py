@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.admin.registrations.services import export_rows
@@ -271,3 +272,11 @@ def test_the_file_name_uses_the_events_local_date_and_time(db, panel, organiser,
         "asia-pacific-dialogue-registrations-20261202-0305.xlsx")
     assert services.export_filename(tokyo, "csv", WINTER_EVENING, "walk-ins") == (
         "asia-pacific-dialogue-walk-ins-20261202-0305.csv")
+
+
+def test_a_french_organisers_files_read_in_french(app, db, panel, organiser):
+    with app.test_request_context(), force_locale("fr"):
+        csv_rows = _csv(_export(db, panel, organiser, "csv", language="es", sort="name", dir="asc"))
+        book = _xlsx(_export(db, panel, organiser, "xlsx", language="es", sort="name", dir="asc"))
+    assert [row[HEADER.index("Attended")] for row in csv_rows[1:]] == ["non", "oui", ""]
+    assert book.sheetnames == ["Inscriptions", "Participants non inscrits"]
