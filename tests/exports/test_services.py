@@ -76,7 +76,7 @@ def test_the_xlsx_holds_every_selected_row(db, event, organiser):
 
 
 def test_an_unknown_kind_is_refused_and_nothing_is_recorded(db, event, organiser):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown export kind 'pdf'"):
         _export(db, event, organiser, "pdf")
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
