@@ -14,9 +14,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from panel_app.directory import letters
 from panel_app.mail import services
 from panel_app.models import Notification, Registration, utcnow
+from tests.directory.letters import conftest as letter_fixtures
 from tests.mail.conftest import RecordingHandler, SmtpServer, free_port
+
+#: Letters to directory contacts go through the same pipeline (fixtures of tests/directory/letters).
+make_directory, author = letter_fixtures.make_directory, letter_fixtures.author
 
 PEOPLE = [("María-José", "Ñúñez-Öztürk", "es", "nunez"), ("Zoë", "Ødegård", "en", "odegard"),
           ("Aïssata", "Koné-Ouédraogo", "fr", "kone"), ("Tulia", "Ackson", "en", "ackson"),
@@ -268,3 +273,24 @@ def test_a_pass_reads_four_batches_of_due_rows_so_one_persons_backlog_holds_the_
     assert (first.sent, _received(smtp)) == (1, [backlog.email])
     following = services.deliver_due(db.session, now=now, limit=2)
     assert (following.sent, _received(smtp)[1:]) == (2, [backlog.email, second.email])
+
+
+def test_a_letter_refused_for_good_is_logged_with_the_contact_it_was_for(
+    app, db, make_event, make_directory, author, smtp, caplog
+):
+    event = make_event(title="Parliamentary solidarity: Supporting MPs under threat", languages=["en", "fr", "es"])
+    refused, accepted = make_directory(2).contacts
+    smtp.handler.replies[refused.email.lower()] = REFUSED
+    kind = letters.K.INVITATION
+    letters.send_letter(db.session, event, kind, letters.default_texts(kind, event.languages),
+                        letters.default_filters(kind), now=utcnow(), user=author, secret_key=app.config["SECRET_KEY"])
+    db.session.commit()
+    caplog.set_level(logging.WARNING, logger="panel_app.mail.delivery")
+
+    report = services.deliver_until_done(db.session, now_fn=utcnow)
+
+    assert _counts(report) == (1, 0, 0, 1)
+    copy = db.session.scalar(sa.select(Notification).where(Notification.contact_id == refused.id))
+    assert copy.state == "failed" and "550" in copy.last_error
+    assert [r.getMessage() for r in caplog.records if r.name == "panel_app.mail.delivery"] == [
+        f"mail {copy.id} to contact {refused.id} failed (attempt 1, giving up): {copy.last_error}"]
