@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from panel_app.directory import letters
 from panel_app.mail import services
-from panel_app.models import Notification, Registration, utcnow
+from panel_app.models import Event, Notification, Registration, utcnow
 from tests.directory.letters import conftest as letter_fixtures
 from tests.mail.conftest import RecordingHandler, SmtpServer, free_port
 
@@ -294,3 +294,38 @@ def test_a_letter_refused_for_good_is_logged_with_the_contact_it_was_for(
     assert copy.state == "failed" and "550" in copy.last_error
     assert [r.getMessage() for r in caplog.records if r.name == "panel_app.mail.delivery"] == [
         f"mail {copy.id} to contact {refused.id} failed (attempt 1, giving up): {copy.last_error}"]
+
+
+def test_a_message_that_cannot_be_rendered_waits_for_a_retry_without_holding_up_the_rest_of_the_pass(
+    db, smtp, people, caplog
+):
+    now = utcnow()
+    registrations = people(6, now)  # over three events
+    broken = registrations[0].event
+    # The event's zone vanished from the zone database (an upgrade renamed it).
+    db.session.execute(sa.update(Event).where(Event.id == broken.id).values(timezone="Europe/Atlantis"))
+    db.session.commit()
+    stuck = [r for r in registrations if r.event_id == broken.id]
+    caplog.set_level(logging.WARNING, logger="panel_app.mail.delivery")
+
+    report = services.deliver_until_done(db.session, now_fn=lambda: now)
+
+    assert _counts(report) == (4, 0, 2, 0)
+    assert sorted(_received(smtp)) == sorted(r.email for r in registrations if r not in stuck)
+    db.session.expire_all()
+    for registration in stuck:
+        notification = _notification_of(db, registration)
+        assert (notification.state, notification.attempts, notification.next_attempt_at) == (
+            "pending", 1, now + timedelta(minutes=1))
+        assert notification.last_error == "render: 'No time zone found with key Europe/Atlantis'"
+        row = db.session.get(Registration, registration.id)
+        assert (row.invite_state, row.invite_last_error) == ("pending", notification.last_error)
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in errors] == [f"cannot render notification {_notification_of(db, r).id}"
+                                                for r in stuck]
+    assert all(r.exc_info for r in errors)
+
+    db.session.execute(sa.update(Event).where(Event.id == broken.id).values(timezone="Europe/Zurich"))
+    db.session.commit()
+    later = services.deliver_until_done(db.session, now_fn=lambda: now + timedelta(minutes=1))
+    assert _counts(later) == (2, 0, 0, 0)
