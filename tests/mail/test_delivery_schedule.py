@@ -329,3 +329,17 @@ def test_a_message_that_cannot_be_rendered_waits_for_a_retry_without_holding_up_
     db.session.commit()
     later = services.deliver_until_done(db.session, now_fn=lambda: now + timedelta(minutes=1))
     assert _counts(later) == (2, 0, 0, 0)
+
+
+def test_delivery_started_for_one_registration_sends_only_that_persons_mail(db, smtp, people):
+    now = utcnow()
+    maria, zoe, aissata = people(3, now)
+    services.queue_message(db.session, maria, "details", now=now)
+    db.session.commit()
+
+    report = services.deliver_until_done(db.session, now_fn=lambda: now, registration_id=maria.id)
+
+    assert _counts(report) == (2, 0, 0, 0)  # her confirmation, then her details
+    assert _received(smtp) == [maria.email, maria.email]
+    waiting = db.session.scalars(sa.select(Notification.registration_id).where(Notification.state == "pending"))
+    assert sorted(waiting) == sorted([zoe.id, aissata.id])
