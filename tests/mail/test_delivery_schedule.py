@@ -343,3 +343,42 @@ def test_delivery_started_for_one_registration_sends_only_that_persons_mail(db, 
     assert _received(smtp) == [maria.email, maria.email]
     waiting = db.session.scalars(sa.select(Notification.registration_id).where(Notification.state == "pending"))
     assert sorted(waiting) == sorted([zoe.id, aissata.id])
+
+
+def test_a_drain_goes_on_after_a_pass_that_only_skipped_or_only_failed(db, smtp, people):
+    now = utcnow()
+    tulia, omer = people(2, now)
+    # Tulia cancelled after her confirmation was queued: pass 1 skips it, pass 2 sends the notice.
+    tulia.status = "cancelled"
+    services.queue_message(db.session, tulia, "cancelled", now=now)
+    db.session.commit()
+    report = services.deliver_until_done(db.session, now_fn=lambda: now, registration_id=tulia.id)
+    assert _counts(report) == (1, 1, 0, 0)
+
+    # Ömer's mailbox does not exist: pass 1 fails his confirmation for good, pass 2 his details.
+    smtp.handler.replies[omer.email.lower()] = REFUSED
+    services.queue_message(db.session, omer, "details", now=now)
+    db.session.commit()
+    report = services.deliver_until_done(db.session, now_fn=lambda: now, registration_id=omer.id)
+    assert _counts(report) == (0, 0, 0, 2)
+
+
+def test_a_drain_sends_through_the_sender_and_with_the_settings_it_is_given(app, db, people, mail_to_smtp, tmp_path):
+    from email import message_from_bytes
+    from email.policy import default as default_policy
+
+    from panel_app.mail.sender import OutboxSender
+
+    mail_to_smtp(free_port())  # the configured server is down; the benchmark passes its own sender
+    now = utcnow()
+    (registration,) = people(1, now)
+    settings = dict(app.config, BASE_URL="https://events.example.org")
+
+    report = services.deliver_until_done(db.session, now_fn=lambda: now, sender=OutboxSender(str(tmp_path / "out")),
+                                         config=settings)
+
+    assert _counts(report) == (1, 0, 0, 0)
+    (path,) = (tmp_path / "out").glob("*.eml")
+    message = message_from_bytes(path.read_bytes(), policy=default_policy)
+    assert message["To"].addresses[0].addr_spec == registration.email
+    assert message["Message-ID"].endswith("@events.example.org>")
