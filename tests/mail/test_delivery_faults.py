@@ -248,3 +248,18 @@ def test_redis_queue_delivers_the_invite(app, database_url, client, make_event, 
         assert len(smtp_server.messages) == 1
     finally:
         huey.flush()
+
+
+def test_a_claim_can_be_taken_over_only_once_its_lease_has_run_out(app, db, make_event, make_registration):
+    _queue_confirmations(db, make_event, make_registration)
+    notification_id = db.session.scalar(sa.select(Notification.id))
+    now = utcnow()
+    lease = timedelta(minutes=5)
+    assert services.claim(db.session, notification_id, now=now, lease=lease) == 1
+    db.session.commit()
+    assert services.claim(db.session, notification_id, now=now + lease, lease=lease) is None  # still its own
+    assert services.claim(db.session, notification_id, now=now + lease + timedelta(seconds=1), lease=lease) == 2
+    db.session.commit()
+    notification = db.session.get(Notification, notification_id, populate_existing=True)
+    assert (notification.state, notification.attempts) == ("sending", 2)
+    assert notification.lease_expires_at == now + lease + timedelta(seconds=1) + lease

@@ -15,11 +15,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from panel_app.directory import letters
 from panel_app.extensions import db as _db
 from panel_app.mail import services
 from panel_app.mail.sender import SmtpSender
 from panel_app.models import Notification, Registration, utcnow
+from tests.directory.letters import conftest as letter_fixtures
 from tests.mail.conftest import StallingSmtp
+
+#: Letters to directory contacts go through the same pipeline (fixtures of tests/directory/letters).
+make_directory, author = letter_fixtures.make_directory, letter_fixtures.author
 
 
 class Worker:
@@ -152,3 +157,85 @@ def test_reminders_skip_people_confirmed_after_the_reminder_window_opened(
     db.session.commit()
     assert reminded(f"reminder:1h:{stamp}") == {early, on_the_dot, late}
     assert very_late not in reminded(f"reminder:1h:{stamp}")
+
+
+def test_a_claim_lasts_one_smtp_timeout_per_message_plus_two_at_least_five_minutes_then_another_worker_takes_over(
+    app, db, make_event, make_registration, smtp_server, mail_to_smtp, monkeypatch
+):
+    mail_to_smtp(smtp_server)
+    now = utcnow().replace(microsecond=0)
+    events = [make_event(title="Parliamentary solidarity: Supporting MPs under threat"),
+              make_event(title="Les femmes au parlement : bilan et perspectives")]
+    people = []
+    for n, (first, last, language) in enumerate([("María-José", "Ñúñez", "es"), ("Zoë", "Ødegård", "en"),
+                                                 ("Aïssata", "Koné-Ouédraogo", "fr"), ("Ömer", "Çelik", "en"),
+                                                 ("Tulia", "Ackson", "en")] * 2):
+        registration, _ = make_registration(events[n % 2], first_name=first, last_name=f"{last} {n}",
+                                            email=f"person{n}@parliament-{n}.example", language=language)
+        services.queue_message(db.session, registration, "confirmed", now=now)
+        people.append(registration)
+    services.queue_message(db.session, people[0], "details", now=now)  # waits behind her confirmation
+    db.session.commit()
+
+    def leases_while_stuck(now, timeout):
+        """A worker claims the ten confirmations and hangs on the server: their leases."""
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", timeout)
+        worker = StuckWorker(app, now)
+        leases = set(db.session.scalars(sa.select(Notification.lease_expires_at)
+                                        .where(Notification.state == "sending")))
+        return worker, leases
+
+    worker, leases = leases_while_stuck(now, 40)
+    try:
+        assert leases == {now + timedelta(seconds=40 * (10 + 2))}  # one timeout per message, and two more
+        expiry = now + timedelta(minutes=8)
+        # Until the lease ends nobody else sends them, nor María-José's next message.
+        assert services.deliver_until_done(db.session, now_fn=lambda: expiry).sent == 0
+        report = services.deliver_until_done(db.session, now_fn=lambda: expiry + timedelta(seconds=1))
+        assert report.sent == 11
+    finally:
+        worker.release()
+    assert len(smtp_server.messages) == 11
+
+    # Without a configured timeout, 30 s a message; and never under five minutes.
+    for person in people:
+        services.queue_message(db.session, person, "confirmed", now=now)
+    db.session.commit()
+    later = now + timedelta(hours=1)
+    for timeout, lease in ((None, timedelta(seconds=30 * 12)), (5, timedelta(minutes=5))):
+        worker, leases = leases_while_stuck(later, timeout)
+        worker.release()
+        assert leases == {later + lease}
+        later += timedelta(hours=1)  # their failed attempt is due again
+
+
+def test_a_contacts_next_letter_waits_while_their_previous_one_is_in_flight(
+    app, db, make_event, make_registration, make_directory, author, smtp_server, mail_to_smtp
+):
+    mail_to_smtp(smtp_server)
+    event = make_event(title="Parliamentary solidarity: Supporting MPs under threat", languages=["en", "fr", "es"])
+    busy, other = make_directory(2).contacts
+    registration, _ = make_registration(event, first_name="Zoë", last_name="Ødegård", language="en",
+                                        email="zoe.odegard@storting.example.no")
+    services.queue_message(db.session, registration, "confirmed", now=utcnow())
+    for kind in (letters.K.INVITATION, letters.K.COVERAGE_REMINDER):
+        letters.send_letter(db.session, event, kind, letters.default_texts(kind, event.languages),
+                            letters.default_filters(kind), now=utcnow(), user=author,
+                            secret_key=app.config["SECRET_KEY"])
+    db.session.commit()
+    copies = db.session.scalars(sa.select(Notification).where(Notification.contact_id == busy.id)
+                                .order_by(Notification.id)).all()
+    now = utcnow()
+    # A worker has claimed the first letter to one contact and is sending it.
+    assert services.claim(db.session, copies[0].id, now=now, lease=timedelta(minutes=5)) == 1
+    db.session.commit()
+
+    report = services.deliver_until_done(db.session, now_fn=lambda: now)
+
+    assert report.sent == 3  # the other contact's two letters and Zoë's confirmation
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages) == sorted(
+        [other.email, other.email, registration.email])
+    # The claim ran out (that worker died): both letters go, in order.
+    later = now + timedelta(minutes=6)
+    assert services.deliver_until_done(db.session, now_fn=lambda: later).sent == 2
+    assert [m["Message-ID"] for m in smtp_server.messages[3:]] == [f"<{c.message_key}@panel.test>" for c in copies]
