@@ -245,7 +245,8 @@ def test_a_zoom_change_is_announced_once_and_a_recompute_that_changes_nothing_is
                                                                                      make_registration):
     from panel_app.attendance.signals import attendance_recorded
 
-    registration, _ = make_registration(event, zoom_registrant_id="REG-ÉLODIE", first_name="Élodie", last_name="Lefèvre-Dubois")
+    registration, _ = make_registration(event, zoom_registrant_id="REG-ÉLODIE", first_name="Élodie",
+                                        last_name="Lefèvre-Dubois")
     announced = []
 
     def receiver(sender, **_):
