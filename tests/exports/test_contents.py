@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.admin.registrations.services import export_rows
 from panel_app.exports import services
-from panel_app.models import AuditEntry, User, WalkIn
+from panel_app.models import AuditEntry, WalkIn
 
 WINTER_EVENING = datetime(2026, 12, 1, 18, 5, tzinfo=UTC)  # 19:05 in Geneva (CET, UTC+1)
 LONG_LAST_NAME = "Ñúñez-Öztürk de la Peña y Álvarez-Castellón Þórsdóttir"
@@ -35,15 +35,6 @@ HEADER = [
     "Country code", "Affiliation code", "Role code", "Language code",
 ]
 WALK_IN_HEADER = ["Name shown in Zoom", "Email", "First joined (Europe/Zurich)", "Minutes attended"]
-
-
-@pytest.fixture
-def organiser(db) -> User:
-    user = User(email="maría-josé.núñez@ipu.example.org", role="organiser")
-    user.set_password("correct horse battery staple")
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

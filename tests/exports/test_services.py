@@ -13,18 +13,9 @@ import sqlalchemy as sa
 from panel_app.admin.registrations.filters import RegistrationFilters
 from panel_app.admin.registrations.services import export_rows
 from panel_app.exports import services
-from panel_app.models import AuditEntry, User
+from panel_app.models import AuditEntry
 
 WINTER_EVENING = datetime(2026, 12, 1, 18, 5, tzinfo=UTC)  # 19:05 in Geneva (CET)
-
-
-@pytest.fixture
-def organiser(db) -> User:
-    user = User(email="maría-josé.núñez@ipu.example.org", role="organiser")
-    user.set_password("correct horse battery staple")
-    db.session.add(user)
-    db.session.commit()
-    return user
 
 
 @pytest.fixture
