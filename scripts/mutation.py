@@ -39,8 +39,8 @@ LINKED = ("panel_app", "tests", "templates", "static", "migrations", "config.py"
 #: module: (files mutated, tests that pin their behaviour)
 MODULES: dict[str, tuple[list[str], list[str]]] = {
     "registration": (["panel_app/registration/services.py"],
-                     ["tests/registration/test_services.py", "tests/registration/test_seat_decisions.py",
-                      "tests/registration/test_concurrency.py", "tests/registration/test_repeat_registrations.py"]),
+                     ["tests/registration", "tests/directory/test_registration_form.py", "tests/admin/registrations",
+                      "tests/api/test_registrations.py"]),
     "zoom-client": (["panel_app/zoom/client.py", "panel_app/zoom/ratelimit.py"], ["tests/zoom/test_client.py"]),
     "zoom-sync": (["panel_app/zoom/sync.py", "panel_app/zoom/registrants.py"], ["tests/zoom/test_sync.py"]),
     "zoom-webhooks": (["panel_app/zoom/webhooks.py", "panel_app/zoom/webhook_events.py"],

@@ -263,3 +263,33 @@ def test_a_claim_can_be_taken_over_only_once_its_lease_has_run_out(app, db, make
     notification = db.session.get(Notification, notification_id, populate_existing=True)
     assert (notification.state, notification.attempts) == ("sending", 2)
     assert notification.lease_expires_at == now + lease + timedelta(seconds=1) + lease
+
+
+def test_a_worker_that_read_the_row_before_another_claimed_it_does_not_claim_it_too(app, db, make_event,
+                                                                                     make_registration):
+    """Worker A reads the attempt count; before its UPDATE runs, worker B claims the row and its lease
+    runs out (A's clock is past it). A's compare-and-set on the count it read must fail: otherwise both
+    would hold attempt 1, and B's late outcome would be recorded as A's."""
+    _queue_confirmations(db, make_event, make_registration)
+    notification_id = db.session.scalar(sa.select(Notification.id))
+    now = utcnow()
+    lease = timedelta(minutes=5)
+    claimed_by_b, b_started = [], []
+
+    def worker_b_claims_first(conn, cursor, statement, parameters, context, executemany):
+        if b_started or not statement.lstrip().upper().startswith("UPDATE NOTIFICATIONS"):
+            return
+        b_started.append(True)  # B's own UPDATE comes through here too
+        with sa.orm.Session(db.engine) as other_worker:
+            claimed_by_b.append(services.claim(other_worker, notification_id, now=now, lease=lease))
+            other_worker.commit()
+
+    sa.event.listen(db.engine, "before_cursor_execute", worker_b_claims_first)
+    try:
+        token_a = services.claim(db.session, notification_id, now=now + lease + timedelta(seconds=1), lease=lease)
+        db.session.commit()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", worker_b_claims_first)
+    assert claimed_by_b == [1] and token_a is None
+    notification = db.session.get(Notification, notification_id, populate_existing=True)
+    assert (notification.state, notification.attempts, notification.lease_expires_at) == ("sending", 1, now + lease)

@@ -288,6 +288,60 @@ def test_an_approval_in_zoom_approves_a_pending_registration_and_keeps_its_join_
     assert [reload(r.id).status for r in others] == [RegistrationStatus.PENDING] * 2
 
 
+def lose_zoom_answer(registration_id):
+    """Our "add a registrant" reached Zoom, but its answer (the registrant id and join link) never came back."""
+    fresh = reload(registration_id)
+    fresh.zoom_registrant_id, fresh.zoom_synced_status, fresh.zoom_join_url = None, None, None
+    fresh.zoom_state = SyncState.PENDING
+    db.session.commit()
+
+
+def test_a_registration_created_notice_gives_back_a_lost_answer_without_a_call_to_zoom(sim, hook_url,  # noqa: F811
+                                                                                        zoom_event, drain_jobs):
+    import time
+
+    event = zoom_event()
+    others = [register(event, 0), register(event, 1)]
+    søren = register(event, 4)
+    drain_jobs()
+    lose_zoom_answer(søren.id)
+    person = next(p for p in sim.registrants(MEETING_ID) if p.email.casefold() == søren.email_normalized)
+    since = time.monotonic()
+    sim.send_webhook(hook_url, "meeting.registration_created", sim.registrant_payload(MEETING_ID, person),
+                     event_ts=int((utcnow() + timedelta(seconds=5)).timestamp() * 1000))
+    drain_jobs()
+    fresh = reload(søren.id)
+    assert (fresh.zoom_registrant_id, fresh.zoom_synced_status, fresh.zoom_join_url) == (
+        person.id, "approved", person.join_url)
+    assert fresh.status == RegistrationStatus.CONFIRMED and fresh.zoom_state == SyncState.DONE
+    assert sim.api_requests(since) == []  # Zoom's notice said it all: no add, no read
+    assert [reload(r.id).zoom_state for r in others] == [SyncState.DONE] * 2
+
+
+def test_a_pending_registration_created_notice_leaves_a_manual_approval_pending(sim, hook_url, zoom_event,  # noqa: F811
+                                                                                drain_jobs):
+    import time
+
+    # Zoom's registration_created registrant carries `status`: "pending" when the meeting's
+    # approval is manual (Meetings events reference, meeting.registration_created).
+    sim.meetings[MEETING_ID].approval = "manual"
+    event = zoom_event(approval_mode="manual")
+    nguyen = register(event, 4)
+    drain_jobs()
+    lose_zoom_answer(nguyen.id)
+    [person] = sim.registrants(MEETING_ID)
+    assert person.status == "pending"
+    since = time.monotonic()
+    sim.send_webhook(hook_url, "meeting.registration_created", sim.registrant_payload(MEETING_ID, person),
+                     event_ts=int((utcnow() + timedelta(seconds=5)).timestamp() * 1000))
+    drain_jobs()
+    fresh = reload(nguyen.id)
+    assert fresh.zoom_registrant_id == person.id and fresh.zoom_synced_status == "pending"
+    assert fresh.status == RegistrationStatus.PENDING  # not approved by Zoom's mere record of the request
+    assert fresh.zoom_join_url is None and fresh.zoom_state == SyncState.DONE
+    assert sim.api_requests(since) == []
+
+
 def test_zoom_approving_someone_cancelled_here_is_undone_in_zoom(sim, hook_url, zoom_event, drain_jobs):  # noqa: F811
     event = zoom_event()
     amina = register(event, 2)
