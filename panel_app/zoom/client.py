@@ -85,9 +85,16 @@ def build_client(config, engine) -> ZoomClient:
 
 
 def encode_meeting_uuid(uuid: str) -> str:
-    """Path segment for a meeting UUID: double-encoded when it starts with '/' or contains '//'."""
+    """Path segment for a meeting UUID: double-encoded when it contains a '/'.
+
+    Zoom's reference requires it when the UUID "begins with a / character or contains the //
+    characters" ("Get past meeting participants"). A single '/' inside, encoded once, fails in
+    practice too: the gateway decodes %2F and the path splits (uppy's Zoom provider,
+    https://github.com/transloadit/uppy/pull/2526: "the call ... fails when a meeting UUID
+    contains '/'", fixed by double encoding). Zoom decodes a double-encoded UUID either way.
+    """
     once = quote(uuid, safe="")
-    if uuid.startswith("/") or "//" in uuid:
+    if "/" in uuid:
         return quote(once, safe="")
     return once
 

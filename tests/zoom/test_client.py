@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -87,9 +89,58 @@ def test_concurrent_threads_refresh_the_token_only_once(zoom_config, sim, app, d
 def test_wrong_credentials_raise_an_auth_error(zoom_config, sim, db):
     zoom_config["ZOOM_CLIENT_SECRET"] = "wrong"
     client = build_client(zoom_config, db.engine)
-    with pytest.raises(ZoomAuthError, match="credentials"):
+    with pytest.raises(ZoomAuthError, match="credentials: Invalid client_id or client_secret"):
         client.add_registrant("meetings", MEETING_ID, body(1))
     assert sim.registrants(MEETING_ID) == []
+
+
+@pytest.mark.parametrize(("status", "answer", "reason"), [
+    (400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}, "Invalid client_id"),
+    (401, {"message": "Invalid access token."}, "Invalid access token."),
+    (400, {"error": "unsupported_grant_type"}, "unsupported_grant_type"),
+    (400, {}, "no access token"),
+    (200, {"token_type": "bearer", "expires_in": 3599}, "no access token"),  # 200 without a token is a refusal too
+])
+def test_a_refused_token_request_says_zooms_reason(zoom_client, sim, status, answer, reason):
+    sim.respond_next(1, status, json.dumps(answer), content_type="application/json", target="token")
+    with pytest.raises(ZoomAuthError, match=f"Zoom refused the credentials: {reason}"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert sim.api_requests() == []
+
+
+def test_a_server_error_of_the_token_endpoint_is_retried(zoom_client, sim):
+    sim.fail_next(2, status=500, target="token")
+    zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert sim.pending_faults() == 0 and len(sim.registrants(MEETING_ID)) == 1
+
+
+def test_a_token_endpoint_that_never_answers_fails_within_the_read_timeout(zoom_client, zoom_config, sim):
+    attempts = zoom_config["ZOOM_MAX_RETRIES"] + 1
+    sim.delay_next(attempts, 1.0, target="token")  # the read timeout is 0.5 s
+    with pytest.raises(ZoomUnavailable, match="OAuth unreachable: ReadTimeout"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert sim.api_requests() == []
+
+
+def test_only_api_calls_count_as_requests_sent(zoom_client, sim):
+    assert zoom_client.requests_sent == 0
+    zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert zoom_client.requests_sent == 1 and sim.token_requests == 1
+
+
+def test_clients_of_one_zoom_account_share_one_pace_and_other_accounts_have_their_own(zoom_config, db):
+    first, second = build_client(zoom_config, db.engine), build_client(zoom_config, db.engine)
+    zoom_config["ZOOM_ACCOUNT_ID"] = "another-parliament-account"
+    other_account = build_client(zoom_config, db.engine)
+    assert first.pacer is second.pacer
+    assert other_account.pacer is not first.pacer
+
+
+def test_an_add_answered_without_a_registrant_id_is_not_taken_for_a_success(zoom_client, sim):
+    sim.respond_next(1, 201, json.dumps({"id": 85746065432, "topic": "Parliamentary solidarity"}),
+                     content_type="application/json")
+    with pytest.raises(ZoomUnavailable, match="no registrant_id"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
 
 
 # -- faults on the API calls themselves (never the token fetch) --------------------------------
@@ -311,3 +362,224 @@ def test_redis_token_cache_is_shared_and_refreshed_once(zoom_config, sim, db):
         for key in conn.scan_iter(f"{zoom_config['ZOOM_REDIS_PREFIX']}*"):
             conn.delete(key)
         zoom_config.pop("ZOOM_REDIS_PREFIX")
+
+
+# -- how long retries wait -------------------------------------------------------------------------
+
+def test_retries_wait_twice_as_long_each_time_from_the_base_delay_with_jitter(zoom_client, zoom_config, sim,
+                                                                               monkeypatch):
+    monkeypatch.setattr("panel_app.zoom.client.random.random", lambda: 0.25)  # jitter factor 0.5 + 0.25
+    slept: list[float] = []
+    zoom_client.sleep = slept.append
+    sim.fail_next(4, status=502)
+    zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    base = zoom_config["ZOOM_RETRY_BASE_DELAY"]
+    assert slept == pytest.approx([base * 0.75, base * 2 * 0.75, base * 4 * 0.75, base * 8 * 0.75])
+
+
+@pytest.mark.parametrize(("draw", "factor"), [(0.0, 0.5), (0.999, 1.499)])
+def test_a_retry_waits_at_most_thirty_seconds_give_or_take_the_jitter(zoom_config, sim, db, monkeypatch, draw,
+                                                                      factor):
+    zoom_config["ZOOM_RETRY_BASE_DELAY"] = 20.0  # the second wait would be 40 s without the cap
+    client = build_client(zoom_config, db.engine)
+    monkeypatch.setattr("panel_app.zoom.client.random.random", lambda: draw)
+    slept: list[float] = []
+    client.sleep = slept.append
+    sim.fail_next(2, status=500)
+    client.add_registrant("meetings", MEETING_ID, body(1))
+    assert slept == pytest.approx([20.0 * factor, 30.0 * factor])
+
+
+# -- registrants: status changes and lists ---------------------------------------------------------
+
+@pytest.mark.parametrize(("action", "status"), [("approve", "approved"), ("deny", "denied"), ("cancel", "denied")])
+def test_each_documented_status_action_reaches_zoom(zoom_client, sim, action, status):
+    sim.meetings[MEETING_ID].approval = "manual"  # "approve" and "deny" apply to people who wait
+    ids = [zoom_client.add_registrant("meetings", MEETING_ID, body(n))["registrant_id"] for n in range(2)]
+    if action == "cancel":
+        zoom_client.update_registrant_status("meetings", MEETING_ID, "approve", [{"id": i} for i in ids])
+    zoom_client.update_registrant_status("meetings", MEETING_ID, action, [{"id": i} for i in ids])
+    assert sim.status_updates[-1] == (MEETING_ID, action, ids)
+    assert [p.status for p in sim.registrants(MEETING_ID)] == [status, status]
+
+
+def test_an_unknown_status_action_is_refused_before_calling_zoom(zoom_client, sim):
+    registrant_id = zoom_client.add_registrant("meetings", MEETING_ID, body(1))["registrant_id"]
+    sent = len(sim.api_requests())
+    for action in ("APPROVE", "delete", ""):
+        with pytest.raises(ValueError, match="unknown registrant action"):
+            zoom_client.update_registrant_status("meetings", MEETING_ID, action, [{"id": registrant_id}])
+    assert len(sim.api_requests()) == sent
+
+
+def test_a_status_change_may_name_a_registrant_by_email_alone(zoom_client, sim):
+    zoom_client.add_registrant("meetings", MEETING_ID, body(2))
+    zoom_client.update_registrant_status("meetings", MEETING_ID, "cancel",
+                                         [{"id": None, "email": "mp2@parliament.example"}])
+    assert [p.status for p in sim.registrants(MEETING_ID)] == ["denied"]
+    with pytest.raises(ValueError, match="every registrant needs an id or an email"):
+        zoom_client.update_registrant_status("meetings", MEETING_ID, "cancel",
+                                             [{"email": "mp2@parliament.example"}, {"id": None, "email": None}])
+
+
+def test_registrant_lists_ask_for_the_status_wanted_in_pages_of_three_hundred(zoom_client, sim):
+    sim.meetings[MEETING_ID].approval = "manual"
+    ids = [zoom_client.add_registrant("meetings", MEETING_ID, body(n))["registrant_id"] for n in range(45)]
+    zoom_client.update_registrant_status("meetings", MEETING_ID, "approve", [{"id": i} for i in ids[:5]])
+    before = len(sim.api_requests())
+    pending = list(zoom_client.iter_registrants("meetings", MEETING_ID, "pending"))
+    approved = list(zoom_client.iter_registrants("meetings", MEETING_ID, "approved"))
+    assert [p["id"] for p in pending] == ids[5:] and [p["id"] for p in approved] == ids[:5]
+    assert len(sim.api_requests()) - before == 2  # 40 people: one page each at 300 a page (Zoom's default is 30)
+
+
+# -- reports: every page -----------------------------------------------------------------------------
+
+def test_a_participants_report_of_a_large_panel_is_read_to_its_last_page(zoom_client, sim):
+    uuid = "kLm9+xyzAB3/cd=="
+    start = datetime(2026, 9, 26, 13, tzinfo=UTC)
+    rows = [{"id": "", "name": f"Délégué·e n° {n} de l'Assemblée nationale", "user_email": "",
+             "join_time": "2026-09-26T13:00:00Z", "leave_time": "2026-09-26T14:00:00Z", "duration": 3600,
+             "registrant_id": f"reg-{n}", "status": "in_meeting"} for n in range(650)]
+    sim.add_instance(MEETING_ID, uuid, start, rows)
+    before = len(sim.api_requests())
+    served = list(zoom_client.iter_report_participants("meetings", uuid))
+    assert [row["registrant_id"] for row in served] == [f"reg-{n}" for n in range(650)]
+    assert len(sim.api_requests()) - before == 3  # 300 + 300 + 50
+
+
+@pytest.mark.parametrize("content_type", ["", "; charset=utf-8"])
+def test_a_refusal_page_without_a_media_type_is_described_as_an_unknown_page(zoom_client, sim, content_type):
+    sim.respond_next(1, 403, "Forbidden", content_type=content_type)
+    with pytest.raises(ZoomRequestRejected, match=r"\(a unknown page, not Zoom's JSON\)"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+
+
+@pytest.mark.parametrize(("uuid", "segment"), [
+    ("4444AAAiAAAAAiAiAiiAii==", "4444AAAiAAAAAiAiAiiAii%3D%3D"),  # plain: encoded once
+    ("aB3+kLm9xyz==", "aB3%2BkLm9xyz%3D%3D"),  # no slash: once
+    ("aB3/kLm9+xyz==", "aB3%252FkLm9%252Bxyz%253D%253D"),  # a slash inside: twice (see encode_meeting_uuid)
+    ("/aB3kLm9xyz==", "%252FaB3kLm9xyz%253D%253D"),  # starts with a slash: twice (Zoom's reference)
+    ("aB3//kLm9xyz==", "aB3%252F%252FkLm9xyz%253D%253D"),  # contains "//": twice (Zoom's reference)
+])
+def test_meeting_uuids_with_a_slash_are_encoded_twice_and_others_once(uuid, segment):
+    assert encode_meeting_uuid(uuid) == segment
+
+
+# -- the retry budget and what each failure says -----------------------------------------------------
+
+ZOOM_JSON = "application/json"
+
+
+def test_a_paused_account_is_refused_without_a_call_and_says_until_when(zoom_client, zoom_config, sim, db):
+    reset = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    sim.set_daily_limit(1, reset_at=reset)
+    zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    with pytest.raises(ZoomRateLimited):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(2))
+    sent = len(sim.api_requests())
+    with pytest.raises(ZoomRateLimited) as paused:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(3))
+    assert len(sim.api_requests()) == sent
+    error = paused.value
+    assert (error.scope, error.retry_at, error.status) == ("account", reset, 429)
+    assert error.message == "Zoom's daily request limit for the account was reached"
+
+
+def test_timeouts_and_server_errors_share_one_retry_budget_and_each_retry_is_logged(zoom_client, zoom_config, sim,
+                                                                                    caplog):
+    caplog.set_level(logging.INFO, logger="panel_app.zoom.client")
+    # A delay and an answer both apply to the next request: the first two time out (0.5 s read timeout)
+    # before their 502 is read; the next ones get the 502.
+    sim.delay_next(2, 1.0)
+    sim.fail_next(2 + zoom_config["ZOOM_MAX_RETRIES"] - 1, status=502)
+    with pytest.raises(ZoomUnavailable, match="Zoom server error"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert zoom_client.requests_sent == zoom_config["ZOOM_MAX_RETRIES"] + 1
+    path = f"/meetings/{MEETING_ID}/registrants"
+    assert [r.getMessage() for r in caplog.records if r.name == "panel_app.zoom.client"] == [
+        f"zoom POST {path}: ReadTimeout, retry 1", f"zoom POST {path}: ReadTimeout, retry 2",
+        f"zoom POST {path}: HTTP 502, retry 3", f"zoom POST {path}: HTTP 502, retry 4"]
+
+
+def test_an_api_call_that_never_answers_gives_up_after_the_retries(zoom_client, zoom_config, sim):
+    attempts = zoom_config["ZOOM_MAX_RETRIES"] + 1
+    sim.delay_next(attempts, 1.0)
+    with pytest.raises(ZoomUnavailable, match=r"Zoom did not answer \(ReadTimeout\)"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert zoom_client.requests_sent == attempts
+
+
+def test_a_timed_out_call_is_sent_again_once(zoom_client, sim):
+    sim.delay_next(1, 1.0)
+    zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert zoom_client.requests_sent == 2 and len(sim.registrants(MEETING_ID)) == 1
+
+
+def test_answers_that_are_not_json_use_the_same_budget_and_keep_their_status(zoom_client, zoom_config, sim):
+    attempts = zoom_config["ZOOM_MAX_RETRIES"] + 1
+    sim.respond_next(attempts, 200, "<html><body>Please sign in to the proxy</body></html>")
+    with pytest.raises(ZoomUnavailable) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert zoom_client.requests_sent == attempts
+    assert str(info.value) == "Zoom's answer was not JSON (text/html) (HTTP 200)"
+
+
+def test_an_answer_outside_2xx_is_never_taken_for_a_success(zoom_client, sim):
+    sim.respond_next(1, 300, json.dumps({"registrant_id": "from-a-proxy", "join_url": "https://proxy.example/"}),
+                     content_type=ZOOM_JSON)
+    with pytest.raises(ZoomRequestRejected):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+
+
+def test_zooms_own_json_error_is_reported_as_zoom_wrote_it(zoom_client):
+    with pytest.raises(ZoomRequestRejected) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, {"email": "a@b.example", "first_name": "x" * 65})
+    assert "page" not in info.value.message and info.value.status == 400 and info.value.code == 300
+    assert "first_name" in info.value.message
+
+
+def test_an_error_without_a_message_is_named_by_its_reason_phrase(zoom_client, sim):
+    sim.respond_next(1, 403, b"", content_type=ZOOM_JSON)
+    with pytest.raises(ZoomRequestRejected) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert info.value.message == "FORBIDDEN" and info.value.status == 403
+
+
+def test_a_long_error_message_is_cut_at_five_hundred_characters(zoom_client, sim):
+    sim.respond_next(1, 400, json.dumps({"code": 300, "message": "Délégation " + "é" * 1000}), content_type=ZOOM_JSON)
+    with pytest.raises(ZoomRequestRejected) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert len(info.value.message) == 500 and info.value.message.startswith("Délégation éé")
+
+
+def test_a_code_that_is_not_zooms_integer_is_not_taken_for_zooms_code(zoom_client, sim):
+    sim.respond_next(1, 404, json.dumps({"code": "3001", "message": "Not here"}), content_type=ZOOM_JSON)
+    with pytest.raises(ZoomNotFound) as info:
+        zoom_client.get_registrant("meetings", MEETING_ID, "reg-1")
+    assert info.value.code is None and not registrant_gone(info.value)
+
+
+def test_a_401_other_than_an_expired_token_fails_at_once_without_a_new_token(zoom_client, sim):
+    sim.respond_next(1, 401, json.dumps({"code": 4711, "message": "Invalid access token, does not contain scopes."}),
+                     content_type=ZOOM_JSON)
+    with pytest.raises(ZoomAuthError, match="does not contain scopes") as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert info.value.code == 4711 and sim.token_requests == 1 and zoom_client.requests_sent == 1
+
+
+def test_a_token_refused_again_after_one_refresh_fails_instead_of_looping(zoom_client, sim):
+    expired = json.dumps({"code": 124, "message": "Invalid access token."})
+    sim.respond_next(2, 401, expired, content_type=ZOOM_JSON)
+    with pytest.raises(ZoomAuthError, match="Invalid access token") as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert info.value.code == 124 and sim.token_requests == 2 and zoom_client.requests_sent == 2
+
+
+def test_a_lone_429_at_our_pace_is_retried_at_the_next_slot_without_sleeping(zoom_client, sim):
+    slept: list[float] = []
+    zoom_client.sleep = slept.append
+    sim.respond_next(1, 429, json.dumps({"code": 429, "message": "You have reached the maximum per-second rate "
+                                                          "limit for this API."}), content_type=ZOOM_JSON)
+    zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert slept == [] and zoom_client.requests_sent == 2

@@ -87,8 +87,9 @@ class ReportsMixin:
 
     def _api_report(self, request: Request, kind: str, meeting: str) -> Response:
         # WSGI has decoded the path once. A UUID with "/" that was encoded only once therefore arrives split
-        # into segments: Zoom does not find it, and neither do we ("Using Zoom APIs", Meeting ID and UUID:
-        # UUIDs that start with "/" or contain "//" must be double encoded).
+        # into segments: Zoom does not find it, and neither do we. The reference names a leading "/" and "//"
+        # ("must be double encoded"); a single "/" inside fails the same way in practice (uppy's Zoom provider,
+        # https://github.com/transloadit/uppy/pull/2526), so any "/" must come double-encoded here.
         if "/" in meeting:
             raise ApiError(404, 3001, _not_found(kind, meeting))
         value = unquote(meeting) if "%" in meeting else meeting
