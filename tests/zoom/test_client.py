@@ -103,9 +103,9 @@ def test_wrong_credentials_raise_an_auth_error(zoom_config, sim, db):
 ])
 def test_a_refused_token_request_says_zooms_reason(zoom_client, sim, status, answer, reason):
     sim.respond_next(1, status, json.dumps(answer), content_type="application/json", target="token")
-    with pytest.raises(ZoomAuthError, match=f"Zoom refused the credentials: {reason}"):
+    with pytest.raises(ZoomAuthError, match=f"Zoom refused the credentials: {reason}") as info:
         zoom_client.add_registrant("meetings", MEETING_ID, body(1))
-    assert sim.api_requests() == []
+    assert info.value.status == status and sim.api_requests() == []
 
 
 def test_a_server_error_of_the_token_endpoint_is_retried(zoom_client, sim):
@@ -583,3 +583,117 @@ def test_a_lone_429_at_our_pace_is_retried_at_the_next_slot_without_sleeping(zoo
                                                           "limit for this API."}), content_type=ZOOM_JSON)
     zoom_client.add_registrant("meetings", MEETING_ID, body(1))
     assert slept == [] and zoom_client.requests_sent == 2
+
+
+# -- 429s read from Zoom's answers --------------------------------------------------------------------
+
+QPS_429 = json.dumps({"code": 429, "message": "You have reached the maximum per-second rate limit for this API."})
+
+
+def test_a_persisting_429_backs_off_more_each_time_then_gives_up_for_half_a_minute(zoom_client, zoom_config, sim,
+                                                                                  monkeypatch):
+    monkeypatch.setattr("panel_app.zoom.client.random.uniform", lambda low, high: (low + high) / 2)
+    slept: list[float] = []
+    penalties: list[float] = []
+    zoom_client.sleep = slept.append
+    monkeypatch.setattr(zoom_client.pacer, "penalise", penalties.append)
+    limit = zoom_config.get("ZOOM_MAX_RATE_LIMIT_RETRIES", 8)
+    sim.respond_next(limit + 1, 429, QPS_429, content_type=ZOOM_JSON)
+    before = datetime.now(UTC)
+    with pytest.raises(ZoomRateLimited, match="Zoom kept rate-limiting") as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    # The first 429 waits for the next pacing slot only; then 0.2 s, doubling, at most 8 x 0.2 s.
+    expected = [0.2 * min(2 ** (n - 2), 8) for n in range(2, limit + 1)]
+    assert slept == pytest.approx(expected) and penalties == pytest.approx(expected)
+    assert zoom_client.requests_sent == limit + 1
+    error = info.value
+    assert error.scope == "second" and error.status == 429 and error.code == 429
+    assert before + timedelta(seconds=29) < error.retry_at < datetime.now(UTC) + timedelta(seconds=31)
+
+
+def test_the_accounts_daily_limit_is_recorded_with_zooms_words_and_raised_with_its_code(zoom_client, sim, db):
+    message = "You have exceeded the daily rate limit of your account."
+    sim.respond_next(1, 429, json.dumps({"code": 429, "message": message}), content_type=ZOOM_JSON)
+    with pytest.raises(ZoomRateLimited) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    error = info.value
+    assert (error.scope, error.status, error.code) == ("account", 429, 429)
+    assert error.message == f"Zoom's daily limit for the account: {message}"
+    assert db.session.scalar(sa.select(ZoomApiState.pause_reason)) == message
+
+
+def test_a_registrants_own_limit_is_raised_with_zooms_code_without_pausing_anyone(zoom_client, sim, db):
+    message = "Too many requests for this registrant."  # no "daily": the endpoint, an add, tells
+    sim.respond_next(1, 429, json.dumps({"code": 429, "message": message}), content_type=ZOOM_JSON)
+    with pytest.raises(ZoomRateLimited) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    error = info.value
+    assert (error.scope, error.status, error.code) == ("item", 429, 429)
+    assert error.message == f"Zoom's daily limit for this item: {message}"
+    assert error.retry_at == next_utc_midnight(datetime.now(UTC))
+    assert db.session.scalar(sa.select(ZoomApiState.paused_until)) is None
+
+
+def test_a_server_error_that_persists_is_raised_with_zooms_status_and_code(zoom_client, zoom_config, sim):
+    sim.fail_next(zoom_config["ZOOM_MAX_RETRIES"] + 1, status=500)
+    with pytest.raises(ZoomUnavailable) as info:
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert str(info.value) == "Zoom server error: Internal server error. (HTTP 500, code 500)"
+
+
+def test_a_missing_registrant_is_not_found_with_zooms_status_and_code(zoom_client):
+    with pytest.raises(ZoomNotFound) as info:
+        zoom_client.get_registrant("meetings", MEETING_ID, "9tboDiHUQAeOnbmudzWa5g")
+    assert info.value.status == 404 and info.value.code is not None and registrant_gone(info.value)
+
+
+def test_a_json_array_in_place_of_zooms_object_is_not_json_zoom_would_send(zoom_client, zoom_config, sim):
+    attempts = zoom_config["ZOOM_MAX_RETRIES"] + 1
+    sim.respond_next(attempts, 201, "[]", content_type=ZOOM_JSON)
+    with pytest.raises(ZoomUnavailable, match=r"answer was not JSON \(application/json\)"):
+        zoom_client.add_registrant("meetings", MEETING_ID, body(1))
+    assert zoom_client.requests_sent == attempts
+
+
+def test_clients_in_one_thread_reuse_one_connection_pool_and_other_threads_have_their_own(app, zoom_config, db):
+    first, second = build_client(zoom_config, db.engine), build_client(zoom_config, db.engine)
+    elsewhere = []
+
+    def build_in_another_thread():
+        with app.app_context():
+            elsewhere.append(build_client(zoom_config, db.engine).http)
+
+    thread = threading.Thread(target=build_in_another_thread)
+    thread.start()
+    thread.join()
+    assert first.http is second.http and elsewhere[0] is not first.http
+
+
+# -- set-up calls: a person waits on the page ----------------------------------------------------------
+
+def test_an_interactive_client_waits_five_seconds_at_most_and_never_retries(zoom_client, sim):
+    zoom_client.interactive()
+    assert (zoom_client.settings.read_timeout, zoom_client.settings.max_retries) == (0.5, 0)  # 0.5 s here already
+    sim.fail_next(1, status=502)
+    with pytest.raises(ZoomUnavailable):
+        zoom_client.get_meeting("meetings", MEETING_ID)
+    assert zoom_client.requests_sent == 1
+
+
+def test_an_interactive_clients_read_timeout_is_five_seconds_by_default(zoom_config, db):
+    zoom_config["ZOOM_HTTP_TIMEOUT"] = 30.0
+    client = build_client(zoom_config, db.engine).interactive()
+    assert client.settings.read_timeout == 5.0 and client.settings.connect_timeout <= 3.05
+
+
+def test_a_new_meeting_is_created_for_the_apps_own_user_by_default(zoom_client, sim):
+    created = zoom_client.create_meeting("meetings", {"topic": "Parlements et climat", "type": 2,
+                                                       "start_time": "2027-03-01T13:00:00Z", "duration": 90})
+    assert created["id"]
+    assert [entry[2] for entry in sim.api_requests()][-1] == "/v2/users/me/meetings"
+
+
+def test_an_empty_object_in_place_of_a_meeting_is_an_error_not_a_meeting_without_settings(zoom_client, sim):
+    sim.respond_next(1, 200, "{}", content_type=ZOOM_JSON)
+    with pytest.raises(ZoomUnavailable, match="for the meeting was not the JSON object expected"):
+        zoom_client.get_meeting("meetings", MEETING_ID)
