@@ -235,3 +235,97 @@ def test_the_export_gives_every_field_held_about_the_registration(db, make_event
         "zoom_registrant_id": "ZR-8812", "zoom_join_url": "https://zoom.example/w/81234567890?tk=abc",
         "attended": True, "first_joined_at": "2030-09-26T13:02:00+00:00", "attended_minutes": 84,
     }
+
+
+# -- the retention period's edges --------------------------------------------------------------------
+# "More than `retention_days` after the end": an instant exactly on the cut-off is still kept.
+
+def test_a_panel_that_ended_exactly_one_retention_period_ago_is_kept_until_the_next_second(db, make_event,
+                                                                                          make_registration):
+    now = utcnow().replace(microsecond=0)
+    event = make_event(starts_at=now - timedelta(days=30, hours=2), ends_at=now - timedelta(days=30))
+    registration, _ = make_registration(event, email=AMINA, email_normalized=AMINA)
+    assert services.erase_expired(db.session, now=now, retention_days=30) == services.RetentionReport(0, 0)
+    db.session.commit()
+    assert db.session.get(Registration, registration.id, populate_existing=True).email == AMINA
+    later = now + timedelta(seconds=1)
+    assert services.erase_expired(db.session, now=later, retention_days=30) == services.RetentionReport(1, 1)
+
+
+def test_zoom_notifications_and_audit_addresses_exactly_one_period_old_are_kept(db):
+    now = utcnow().replace(microsecond=0)
+    cutoff = now - timedelta(days=90)
+    db.session.add(ZoomWebhookDelivery(dedupe_key="on-the-edge", event="meeting.participant_joined",
+                                       received_at=cutoff, processed_at=cutoff,
+                                       payload={"payload": {"object": {"participant": {"email": AMINA}}}}))
+    db.session.add(AuditEntry(action="login", actor="organiser@ipu.example.org", ip="198.51.100.23", created_at=cutoff))
+    db.session.commit()
+    services.erase_expired(db.session, now=now, retention_days=90)
+    db.session.commit()
+    assert list(db.session.scalars(sa.select(ZoomWebhookDelivery.dedupe_key))) == ["on-the-edge"]
+    assert list(db.session.scalars(sa.select(AuditEntry.ip))) == ["198.51.100.23"]
+
+
+def test_retention_switched_off_erases_nothing_and_says_so(db, make_event, make_registration):
+    event = _old_event(make_event, 400)
+    registration, _ = make_registration(event, email=AMINA, email_normalized=AMINA)
+    for days in (0, -5):
+        assert services.erase_expired(db.session, now=utcnow(), retention_days=days) == services.RetentionReport(0, 0)
+    db.session.commit()
+    assert db.session.get(Registration, registration.id, populate_existing=True).email == AMINA
+
+
+def test_the_erasure_log_is_dated_by_the_retention_runs_clock(db, make_event, make_registration):
+    from panel_app.models import ErasureRecord
+
+    event = _old_event(make_event, 200)
+    make_registration(event, email=AMINA, email_normalized=AMINA)
+    run_at = (utcnow() + timedelta(hours=6)).replace(microsecond=0)  # the job's clock, not the database's
+    services.erase_expired(db.session, now=run_at, retention_days=30)
+    db.session.commit()
+    assert db.session.scalar(sa.select(ErasureRecord.created_at)) == run_at
+
+
+def test_a_panel_of_more_than_five_hundred_is_erased_five_hundred_at_a_time_by_default(db, make_event):
+    event = _old_event(make_event, 200, capacity=600)
+    db.session.execute(sa.insert(Registration), [
+        {"event_id": event.id, "first_name": "Députée", "last_name": f"Nº {n} Ñúñez-Öztürk", "salutation": "",
+         "email": f"mp{n}@parliament.example", "email_normalized": f"mp{n}@parliament.example",
+         "country": "FR", "affiliation_type": "member_parliament", "role": "mp", "language": "fr",
+         "consent_at": utcnow(), "privacy_notice_version": "2026-01", "status": "confirmed",
+         "token_hash": f"{n:064x}", "token_nonce": f"{n:032x}"} for n in range(501)])
+    db.session.commit()
+    now = utcnow()
+    assert services.erase_expired(db.session, now=now, retention_days=30) == services.RetentionReport(1, 500)
+    assert services.erase_expired(db.session, now=now, retention_days=30) == services.RetentionReport(1, 1)
+
+
+def test_every_old_outbox_file_is_counted(tmp_path):
+    import os
+
+    now = utcnow().replace(microsecond=0)  # whole seconds: the edge file's mtime reads back exactly
+    for n in range(3):
+        path = tmp_path / f"invitation-{n}.eml"
+        path.write_text("Subject: Invitation\n")
+        old = (now - timedelta(days=10)).timestamp()
+        os.utime(path, (old, old))
+    on_the_edge = tmp_path / "edge.eml"
+    on_the_edge.write_text("Subject: Rappel\n")
+    edge = (now - timedelta(days=7)).timestamp()
+    os.utime(on_the_edge, (edge, edge))
+    assert services.erase_old_outbox_files(tmp_path, now=now, retention_days=7) == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["edge.eml"]
+
+
+def test_the_access_export_gives_each_change_with_when_who_what_and_details(db, make_event, make_registration):
+    event = make_event(title="Parlamentos y cambio climático")
+    registration, _ = make_registration(event, email=AMINA, email_normalized=AMINA)
+    at = utcnow().replace(microsecond=0) - timedelta(days=2)
+    db.session.add(AuditEntry(action="registration.status", actor="organiser@ipu.example.org",
+                              registration_id=registration.id, created_at=at,
+                              details={"from": "pending", "to": "confirmed", "note": "Délégation validée"}))
+    db.session.commit()
+    [record] = services.export_person(db.session, AMINA)["registrations"]
+    assert record["history"] == [{"at": at.isoformat(), "actor": "organiser@ipu.example.org",
+                                  "action": "registration.status",
+                                  "details": {"from": "pending", "to": "confirmed", "note": "Délégation validée"}}]
