@@ -53,7 +53,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                        "tests/mail/test_invite_state.py", "tests/mail/test_delivery_schedule.py",
                        "tests/mail/test_invites.py", "tests/mail/test_group_messages.py"]),
     "calendar": (["panel_app/calendar/vtimezone.py"], ["tests/calendar/test_timezones.py"]),
-    "privacy": (["panel_app/privacy/services.py"], ["tests/privacy", "tests/admin/privacy"]),
+    "privacy": (["panel_app/privacy/services.py"],
+                ["tests/privacy", "tests/admin/privacy", "tests/directory/letters/test_privacy.py"]),
     "admin-auth": (["panel_app/admin/auth.py"], ["tests/admin/test_auth.py", "tests/admin/test_access_rule.py"]),
     "exports": (["panel_app/exports/services.py", "panel_app/exports/writers.py"], ["tests/exports"]),
 }
