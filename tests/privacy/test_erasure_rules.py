@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from panel_app.models import AuditEntry, ErasureRecord, RegistrationStatus, User, UserRole, utcnow
+from panel_app.models.attendance import AttendanceSession
 from panel_app.privacy import services
 
 AMINA = "amina.diallo@assemblee-nationale.sn"
@@ -112,3 +113,33 @@ def test_the_access_export_says_when_a_registration_was_cancelled(db, make_event
     db.session.commit()
     [record] = services.export_person(db.session, AMINA)["registrations"]
     assert record["status"] == "cancelled" and record["cancelled_at"] == now.isoformat()
+
+
+def test_erasing_one_registration_blanks_its_stays_and_its_history_and_nobody_elses(db, make_event,
+                                                                                    make_registration):
+    event = make_event(title="Solidarité parlementaire")
+    mine, _ = make_registration(event, email=AMINA, email_normalized=AMINA)
+    other, _ = make_registration(event, email="jean-baptiste@parlement.example",
+                                 email_normalized="jean-baptiste@parlement.example")
+    joined = event.starts_at + timedelta(minutes=4)
+    for registration, name, email, registrant in ((mine, "Amina Diallo (Sénégal)", AMINA, "ZR-1"),
+                                                  (other, "Jean-Baptiste Ñúñez", "jean-baptiste@parlement.example",
+                                                   "ZR-2")):
+        db.session.add(AttendanceSession(event_id=event.id, registration_id=registration.id, meeting_uuid="u1==",
+                                         participant_key=f"r:{registrant}", name=name, email=email,
+                                         registrant_id=registrant, joined_at=joined,
+                                         left_at=joined + timedelta(minutes=50), source="report"))
+        db.session.add(AuditEntry(action="registration.edited", actor="registrant", registration_id=registration.id,
+                                  details={"changed": {"last_name": [name, name.upper()]}}))
+    db.session.commit()
+    services.erase_registration(db.session, mine, now=utcnow(), reason="registrant")
+    db.session.commit()
+    stays = {s.registration_id: s for s in db.session.scalars(sa.select(AttendanceSession))}
+    assert (stays[mine.id].name, stays[mine.id].email, stays[mine.id].registrant_id) == ("", "", None)
+    assert stays[mine.id].joined_at is not None  # the minutes still count
+    assert (stays[other.id].name, stays[other.id].email, stays[other.id].registrant_id) == (
+        "Jean-Baptiste Ñúñez", "jean-baptiste@parlement.example", "ZR-2")
+    details = {e.registration_id: e.details for e in db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "registration.edited"))}
+    assert details[mine.id] == {"erased": True}
+    assert details[other.id] == {"changed": {"last_name": ["Jean-Baptiste Ñúñez", "JEAN-BAPTISTE ÑÚÑEZ"]}}
