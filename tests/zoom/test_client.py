@@ -417,9 +417,10 @@ def test_a_status_change_may_name_a_registrant_by_email_alone(zoom_client, sim):
     zoom_client.update_registrant_status("meetings", MEETING_ID, "cancel",
                                          [{"id": None, "email": "mp2@parliament.example"}])
     assert [p.status for p in sim.registrants(MEETING_ID)] == ["denied"]
-    with pytest.raises(ValueError, match="every registrant needs an id or an email"):
+    with pytest.raises(ValueError) as refused:
         zoom_client.update_registrant_status("meetings", MEETING_ID, "cancel",
                                              [{"email": "mp2@parliament.example"}, {"id": None, "email": None}])
+    assert str(refused.value) == "every registrant needs an id or an email"
 
 
 def test_registrant_lists_ask_for_the_status_wanted_in_pages_of_three_hundred(zoom_client, sim):
@@ -697,3 +698,34 @@ def test_an_empty_object_in_place_of_a_meeting_is_an_error_not_a_meeting_without
     sim.respond_next(1, 200, "{}", content_type=ZOOM_JSON)
     with pytest.raises(ZoomUnavailable, match="for the meeting was not the JSON object expected"):
         zoom_client.get_meeting("meetings", MEETING_ID)
+
+
+def test_an_interactive_client_gives_up_at_the_second_429(zoom_config, sim, db):
+    client = build_client(zoom_config, db.engine).interactive()
+    client.sleep = lambda seconds: None
+    sim.respond_next(3, 429, QPS_429, content_type=ZOOM_JSON)
+    with pytest.raises(ZoomRateLimited, match="kept rate-limiting"):
+        client.get_meeting("meetings", MEETING_ID)
+    assert client.requests_sent == 2
+
+
+def test_a_meeting_is_read_as_zoom_describes_it(zoom_client, sim):
+    meeting = zoom_client.get_meeting("meetings", MEETING_ID)
+    assert str(meeting["id"]) == MEETING_ID and meeting["topic"] == "Parliamentary solidarity"
+
+
+@pytest.mark.parametrize(("call", "what"), [
+    (lambda client: client.get_meeting("meetings", MEETING_ID), "meeting"),
+    (lambda client: client.create_meeting("meetings", {"topic": "Séance", "type": 2}), "new meeting"),
+])
+def test_an_object_without_zooms_id_is_an_error_page_not_a_meeting(zoom_client, sim, call, what):
+    sim.respond_next(1, 200 if what == "meeting" else 201, json.dumps({"topic": "Session expired, sign in again"}),
+                     content_type=ZOOM_JSON)
+    with pytest.raises(ZoomUnavailable) as info:
+        call(zoom_client)
+    assert info.value.message.startswith(f"Zoom's answer for the {what} was not the JSON object expected")
+
+
+def test_registration_questions_may_be_an_empty_object(zoom_client, sim):
+    sim.respond_next(1, 200, "{}", content_type=ZOOM_JSON)  # both lists are optional in Zoom's schema
+    assert zoom_client.get_registration_questions("meetings", MEETING_ID) == {}

@@ -165,6 +165,14 @@ def headers(**values: str) -> CaseInsensitiveDict:
      ("second", NOW + timedelta(seconds=60))),
     (("GET", "/meetings/85746065432/registrants"), headers(Retry_After="61"), "Too many requests.",
      ("account", NOW + timedelta(seconds=61))),
+    # A daily limit on creating meetings: a POST, but not a registrant's add, so the account stops.
+    (("POST", "/users/me/meetings"), headers(), "You have reached the daily rate limit of 2000 requests.",
+     ("account", MIDNIGHT)),
+    # A registrant's add written with a trailing slash, or in a batch, is still one item's limit.
+    (("POST", "/meetings/85746065432/registrants/"), headers(), "You have reached the daily limit for this email.",
+     ("item", MIDNIGHT)),
+    (("POST", "/webinars/85746065432/batch_registrants"), headers(),
+     "You have reached the daily limit for this email address.", ("item", MIDNIGHT)),
     # Nothing to go by: per second, no date.
     (("GET", "/meetings/85746065432/registrants"), headers(), "", ("second", None)),
 ])
